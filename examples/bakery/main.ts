@@ -1,0 +1,2 @@
+// The demo service entry point; filled in by the service area.
+export {};

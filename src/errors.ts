@@ -1,0 +1,98 @@
+/**
+ * One error class for the whole toolkit, with a stable string `code` from the
+ * catalogue below. `docs/errors.md` lists the same codes (a test checks that
+ * the two agree), so an operator can look up any code they see in a log line
+ * or an HTTP response.
+ *
+ * @example
+ * throw new OpskitError("INVALID_STAGE", "Order 12 is in Filling; next is Covering.");
+ */
+
+/** Every code, with the HTTP status it maps to and what it means. */
+export const ERROR_CODES = {
+  BAD_REQUEST: { status: 400, summary: "The request is malformed or fails validation." },
+  UNAUTHORIZED: { status: 401, summary: "Authentication is missing or wrong." },
+  FORBIDDEN: { status: 403, summary: "The caller may not do this." },
+  NOT_FOUND: { status: 404, summary: "No such route or resource." },
+  CONFLICT: { status: 409, summary: "The request conflicts with the current state." },
+  INVALID_STAGE: {
+    status: 409,
+    summary: "A stage change out of order was refused; nothing changed.",
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, summary: "The request body is over the size cap." },
+  INTERNAL: {
+    status: 500,
+    summary: "An unexpected error; the log line with the requestId has the detail.",
+  },
+  DEPENDENCY_FAILURE: {
+    status: 503,
+    summary: "A dependency (the database) is unavailable; retry later.",
+  },
+  SHUTTING_DOWN: { status: 503, summary: "The service is draining for shutdown; retry elsewhere." },
+  CONFIG_INVALID: { status: 500, summary: "The configuration failed validation at boot." },
+  DB_CONNECT_FAILED: { status: 503, summary: "The database could not be reached at boot." },
+  EMBEDDED_POSTGRES_FAILED: {
+    status: 500,
+    summary: "The embedded Postgres could not be initialised or started.",
+  },
+  POOLER_TRANSACTION_MODE: {
+    status: 500,
+    summary: "A transaction-mode pooler was detected where session semantics are required.",
+  },
+  MIGRATION_FAILED: {
+    status: 500,
+    summary: "A migration failed; the database is as it was before it.",
+  },
+  MIGRATION_CHECKSUM_MISMATCH: {
+    status: 500,
+    summary: "An applied migration file has changed since it was applied.",
+  },
+  MIGRATION_LOCK_TIMEOUT: {
+    status: 500,
+    summary: "Another runner holds the migration lock past the wait limit.",
+  },
+  MIGRATIONS_PENDING: {
+    status: 503,
+    summary: "The database has migrations that are not applied yet.",
+  },
+  USAGE: { status: 400, summary: "A command was called with wrong arguments." },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface OpskitErrorOptions {
+  cause?: unknown;
+  /** Extra structured detail, safe to log (never secrets). Not sent to HTTP clients. */
+  details?: Record<string, unknown>;
+  /** Override the HTTP status of the code. */
+  status?: number;
+}
+
+export class OpskitError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: OpskitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "OpskitError";
+    this.code = code;
+    this.status = options.status ?? ERROR_CODES[code].status;
+    this.details = options.details;
+  }
+}
+
+/** Turns anything thrown into an `Error`: the one place `unknown` becomes `Error`. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === "string") return new Error(value);
+  try {
+    return new Error(`Non-error thrown: ${JSON.stringify(value)}`);
+  } catch {
+    return new Error("Non-error thrown (not serialisable)");
+  }
+}
+
+export function isOpskitError(value: unknown, code?: ErrorCode): value is OpskitError {
+  return value instanceof OpskitError && (code === undefined || value.code === code);
+}

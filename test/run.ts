@@ -1,0 +1,90 @@
+/**
+ * The test entry point (`npm test`): starts one embedded Postgres (or uses
+ * TEST_DATABASE_URL), builds one template database migrated once, then runs
+ * every `*.test.ts` file with node's test runner. Each test file copies the
+ * template (see test/db.ts).
+ *
+ *   node --import tsx test/run.ts [file-or-folder …]
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../src/db/index.js";
+import { prepareTemplate } from "./template.js";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+async function findTests(target: string): Promise<string[]> {
+  const full = path.resolve(root, target);
+  if (full.endsWith(".test.ts")) return [full];
+  const entries = await readdir(full, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith(".test.ts"))
+    .map((e) => path.join(e.parentPath, e.name))
+    .filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`))
+    .sort();
+}
+
+async function main(): Promise<number> {
+  const targets = process.argv.slice(2);
+  const files = (
+    await Promise.all((targets.length ? targets : ["src", "test", "examples"]).map(findTests))
+  ).flat();
+  if (files.length === 0) {
+    console.error("no test files found");
+    return 1;
+  }
+
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let tmp: string | undefined;
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) {
+    tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-test-"));
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(tmp, "pg"),
+      port: 54330,
+      persistent: false,
+      // Test-only durability trade-offs: these make commits cheap; benchmarks never use them.
+      settings: {
+        fsync: "off",
+        synchronous_commit: "off",
+        full_page_writes: "off",
+        max_connections: "300",
+      },
+    });
+    adminUrl = embedded.url;
+  }
+  const template = `opskit_template_${process.pid}`;
+  try {
+    await prepareTemplate(adminUrl, template);
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "--test", "--test-concurrency=2", ...files],
+        {
+          stdio: "inherit",
+          env: { ...process.env, OPSKIT_TEST_ADMIN_URL: adminUrl, OPSKIT_TEST_TEMPLATE: template },
+        },
+      );
+      child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+    });
+    return code;
+  } finally {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`drop database if exists ${template} with (force)`).catch(() => undefined);
+    await admin.end();
+    await embedded?.stop();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
