@@ -28,7 +28,6 @@ export const ERROR_CODES = {
     status: 503,
     summary: "A dependency (the database) is unavailable; retry later.",
   },
-  SHUTTING_DOWN: { status: 503, summary: "The service is draining for shutdown; retry elsewhere." },
   CONFIG_INVALID: { status: 500, summary: "The configuration failed validation at boot." },
   DB_CONNECT_FAILED: { status: 503, summary: "The database could not be reached at boot." },
   EMBEDDED_POSTGRES_FAILED: {
@@ -51,11 +50,6 @@ export const ERROR_CODES = {
     status: 500,
     summary: "Another runner holds the migration lock past the wait limit.",
   },
-  MIGRATIONS_PENDING: {
-    status: 503,
-    summary: "The database has migrations that are not applied yet.",
-  },
-  USAGE: { status: 400, summary: "A command was called with wrong arguments." },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
