@@ -50,6 +50,15 @@ export const ERROR_CODES = {
     status: 500,
     summary: "Another runner holds the migration lock past the wait limit.",
   },
+  HEALTH_CHECK_TIMEOUT: {
+    status: 503,
+    summary: "A health check did not finish within its timeout; it reports fail.",
+  },
+  HEALTH_CONFIG_INVALID: {
+    status: 500,
+    summary: "Health options or a health check are invalid (duplicate key, bad timeout).",
+  },
+  SHUTTING_DOWN: { status: 503, summary: "The service is draining for shutdown; retry elsewhere." },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

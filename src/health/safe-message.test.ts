@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { maskUrlCredentials, safeErrorMessage } from "./safe-message.js";
+
+test("maskUrlCredentials masks user and password of every URL, and token-only userinfo", () => {
+  assert.equal(
+    maskUrlCredentials("a postgres://app:s3cret@db:5432/x b https://tok123@example.com/y"),
+    "a postgres://***@db:5432/x b https://***@example.com/y",
+  );
+  assert.equal(
+    maskUrlCredentials("no url here: user@example.com"),
+    "no url here: user@example.com",
+  );
+});
+
+test("an errno code already in the message is not repeated", () => {
+  const error = Object.assign(new Error("connect ECONNREFUSED 10.0.0.7:5432"), {
+    code: "ECONNREFUSED",
+  });
+  assert.equal(safeErrorMessage(error), "connect ECONNREFUSED 10.0.0.7:5432");
+});
+
+test("an AggregateError with an empty message uses its first error's message", () => {
+  const error = Object.assign(
+    new AggregateError([new Error("connect ECONNREFUSED ::1:5432")], ""),
+    {
+      code: "ECONNREFUSED",
+    },
+  );
+  assert.equal(safeErrorMessage(error), "connect ECONNREFUSED ::1:5432");
+});
+
+test("non-errors, long messages and multi-line messages stay one short line", () => {
+  assert.equal(safeErrorMessage("plain string"), "Error: plain string");
+  assert.equal(safeErrorMessage({ secret: "x" }), "Error: non-error thrown");
+  const long = safeErrorMessage(new Error("x".repeat(1000)));
+  assert.equal(long.length, 300);
+  assert.ok(long.endsWith("…"));
+  assert.equal(safeErrorMessage(new RangeError("first\nsecond")), "RangeError: first");
+});
