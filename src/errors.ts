@@ -59,6 +59,11 @@ export const ERROR_CODES = {
     summary: "Health options or a health check are invalid (duplicate key, bad timeout).",
   },
   SHUTTING_DOWN: { status: 503, summary: "The service is draining for shutdown; retry elsewhere." },
+  CONFIG_MANIFEST_INVALID: {
+    status: 500,
+    summary:
+      "A config manifest is malformed (duplicate or undescribed variable, bad default or example).",
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

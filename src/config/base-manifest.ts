@@ -1,0 +1,92 @@
+import { defineManifest } from "./manifest.js";
+import { v } from "./v.js";
+
+/**
+ * The toolkit's own variables; a service extends it with its own manifest.
+ *
+ * @example
+ * const config = loadConfigOrExit(extendManifest(baseManifest, bakeryManifest));
+ */
+export const baseManifest = defineManifest({
+  prefixes: ["OPSKIT_"],
+  vars: {
+    DATABASE_URL: v.url({
+      protocols: ["postgres", "postgresql"],
+      optional: true,
+      secret: true,
+      description:
+        "PostgreSQL connection URL. When unset, the service starts an embedded Postgres in OPSKIT_DATA_DIR.",
+      example: "postgres://app:secret@db.internal:5432/app",
+    }),
+    PORT: v.port({
+      default: 3000,
+      description: "TCP port of the HTTP server (API, probes, metrics).",
+      example: "8080",
+    }),
+    HOST: v.string({
+      default: "0.0.0.0",
+      description: "Interface the HTTP server listens on (127.0.0.1 for local only).",
+      example: "127.0.0.1",
+    }),
+    NODE_ENV: v.enum(["development", "test", "production"], {
+      default: "development",
+      description: "Runtime environment; in development the shutdown drain delay is 0 unless set.",
+      example: "production",
+    }),
+    OPSKIT_ROLE: v.enum(["api", "worker", "migrate", "all"], {
+      default: "all",
+      description:
+        "What this process runs: api (HTTP), worker (jobs), migrate (apply migrations and exit), all.",
+      example: "api",
+    }),
+    LOG_LEVEL: v.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
+      default: "info",
+      description: "Lowest log level written.",
+      example: "debug",
+    }),
+    OPSKIT_RELEASE_ID: v.string({
+      optional: true,
+      description: "Release identifier shown in /health as releaseId, e.g. the git commit sha.",
+      example: "3f9c2e1",
+    }),
+    OPSKIT_VERSION: v.string({
+      optional: true,
+      description: "Version shown in /health; defaults in code to the service's package version.",
+      example: "1.4.0",
+    }),
+    OPSKIT_SHUTDOWN_DRAIN_DELAY: v.duration({
+      default: "5s",
+      description:
+        "On shutdown, how long readiness fails before the server stops accepting, so load balancers stop routing first.",
+      example: "10s",
+    }),
+    OPSKIT_SHUTDOWN_TIMEOUT: v.duration({
+      default: "25s",
+      description:
+        "Total shutdown budget (drain delay included); keep it under the orchestrator's grace period.",
+      example: "55s",
+    }),
+    OPSKIT_SLOW_QUERY_THRESHOLD: v.duration({
+      default: "500ms",
+      description: "Queries slower than this are logged as warnings (category slow_query).",
+      example: "1s",
+    }),
+    OPSKIT_HEALTH_CHECK_TIMEOUT: v.duration({
+      default: "500ms",
+      description: "Timeout of each readiness check that sets none of its own.",
+      example: "1s",
+    }),
+    OPSKIT_DATA_DIR: v.string({
+      default: ".data",
+      description: "Folder for local data; the embedded Postgres lives in <dir>/postgres.",
+      example: "/var/lib/bakery",
+    }),
+    OPSKIT_DB_POOL_MAX: v.int({
+      min: 1,
+      max: 1000,
+      default: 10,
+      description: "Most connections in the database pool of this process.",
+      example: "20",
+    }),
+  },
+});
