@@ -1,4 +1,4 @@
-import { maskUrlPassword } from "./mask-url-password.js";
+import { maskUrlCredentials } from "../log/mask-url-credentials.js";
 import type { Var } from "./var.js";
 
 /** What reports, docs and `.env.example` show about a variable; safe to print. */
@@ -34,7 +34,7 @@ export function describeVar(name: string, declared: Var): VarDescription {
     secret: declared.secret,
   };
   if (declared.defaultText !== undefined && !declared.secret) {
-    description.default = maskUrlPassword(declared.defaultText);
+    description.default = maskUrlCredentials(declared.defaultText);
   }
   if (declared.description) description.description = declared.description;
   const example = safeExample(declared);
@@ -45,12 +45,12 @@ export function describeVar(name: string, declared: Var): VarDescription {
 function safeExample(declared: Var): string | undefined {
   const example = declared.example?.trim();
   if (!example) return undefined;
-  if (!declared.secret) return maskUrlPassword(example);
+  if (!declared.secret) return maskUrlCredentials(example);
   // A secret URL's shape (scheme, host, database) helps and is not the secret;
   // only its password is, and a URL without userinfo has none. A query may
   // hold a token too: such an example is not shown.
   if (declared.kind === "url" && !example.includes("?")) {
-    const masked = maskUrlPassword(example);
+    const masked = maskUrlCredentials(example);
     return masked !== example || !example.includes("@") ? masked : undefined;
   }
   return undefined;

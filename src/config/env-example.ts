@@ -1,6 +1,6 @@
 import { describeVar, type VarDescription } from "./describe-var.js";
 import { diffLines, formatHunks } from "./line-diff.js";
-import { maskUrlPassword } from "./mask-url-password.js";
+import { maskUrlCredentials } from "../log/mask-url-credentials.js";
 import type { Manifest } from "./manifest.js";
 
 const HEADER = [
@@ -111,9 +111,9 @@ export function checkEnvExample(manifest: Manifest, fileText: string): EnvExampl
 function hideValue(manifest: Manifest, line: string): string {
   const match = ASSIGNMENT.exec(line);
   const name = match?.[1];
-  if (name === undefined) return maskUrlPassword(line);
+  if (name === undefined) return maskUrlCredentials(line);
   const declared = manifest.vars[name];
   const value = match?.[2] ?? "";
-  if ((declared && !declared.secret) || value.trim() === "") return maskUrlPassword(line);
+  if ((declared && !declared.secret) || value.trim() === "") return maskUrlCredentials(line);
   return `${name}=<value hidden, ${value.length} characters>`;
 }

@@ -1,5 +1,5 @@
 import type { Manifest } from "./manifest.js";
-import { urlPasswords } from "./mask-url-password.js";
+import { urlPasswords } from "./url-passwords.js";
 
 /**
  * The current values of every secret variable, for the logger to redact

@@ -244,7 +244,7 @@ describe("check results", () => {
     const health = createHealth({ checks: [db.check] });
     await health.refresh();
     const output = health.snapshot().checks[0]?.output ?? "";
-    assert.equal(output, "TypeError: cannot reach postgres://***@db.internal:5432/app");
+    assert.equal(output, "TypeError: cannot reach postgres://app:***@db.internal:5432/app");
     assert.doesNotMatch(output, /hunter2|\bat\b/);
   });
 

@@ -6,7 +6,8 @@ import type { HealthIdentity } from "./health-document.js";
 import { createHealthRoutes } from "./health-routes.js";
 import { evaluateHealth, type HealthSnapshot } from "./health-snapshot.js";
 import { createHealthState, type HealthState } from "./health-state.js";
-import { maskUrlCredentials, type Sanitize } from "./safe-message.js";
+import { maskUrlCredentials } from "../log/index.js";
+import type { Sanitize } from "./safe-message.js";
 
 export interface CreateHealthOptions extends HealthIdentity {
   checks?: HealthCheck[];

@@ -17,4 +17,4 @@ export {
   type HealthDocument,
   type HealthIdentity,
 } from "./health-document.js";
-export { maskUrlCredentials, safeErrorMessage, type Sanitize } from "./safe-message.js";
+export { safeErrorMessage, type Sanitize } from "./safe-message.js";

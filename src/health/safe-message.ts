@@ -1,22 +1,10 @@
+import { maskUrlCredentials } from "../log/index.js";
+
 /** Turns a message into one that is safe to show on an unauthenticated probe endpoint. */
 export type Sanitize = (message: string) => string;
 
 /** Probe bodies are read by people and dashboards; a long driver message is noise there. */
 const MAX_OUTPUT_LENGTH = 300;
-
-// Userinfo of any `scheme://user:password@host` (or `scheme://token@host`).
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
-
-/**
- * The default `sanitize` hook: masks the credentials of any URL in the text.
- *
- * @example
- * maskUrlCredentials("cannot reach postgres://app:hunter2@db:5432/app");
- * // "cannot reach postgres://***@db:5432/app"
- */
-export function maskUrlCredentials(message: string): string {
-  return message.replace(URL_CREDENTIALS, "$1***@");
-}
 
 function describe(thrown: unknown): { label: string; message: string } {
   if (!(thrown instanceof Error)) {
