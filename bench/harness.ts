@@ -52,7 +52,10 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export function round(n: number, digits = 2): number {
@@ -60,7 +63,11 @@ export function round(n: number, digits = 2): number {
   return Math.round(n * f) / f;
 }
 
-export async function writeResult(name: string, quick: boolean, result: BenchResult): Promise<string> {
+export async function writeResult(
+  name: string,
+  quick: boolean,
+  result: BenchResult,
+): Promise<string> {
   const file = path.join(root, "bench", "results", `${name}.json`);
   await mkdir(path.dirname(file), { recursive: true });
   const body = {

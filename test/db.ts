@@ -27,7 +27,7 @@ function env(name: string): string {
 
 /** The server's admin URL (its `postgres` database). */
 export function adminUrl(): string {
-  return env("OPSKIT_TEST_ADMIN_URL");
+  return env("TEST_PG_ADMIN_URL");
 }
 
 export function databaseUrl(name: string): string {
@@ -49,7 +49,7 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 /** A fresh copy of the template; `empty: true` gives a database with no toolkit schema. */
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString("hex")}`;
-  const template = options.empty ? "template0" : env("OPSKIT_TEST_TEMPLATE");
+  const template = options.empty ? "template0" : env("TEST_PG_TEMPLATE");
   await admin((c) => c.query(`create database ${name} template ${template}`));
   return {
     name,

@@ -65,7 +65,7 @@ async function main(): Promise<number> {
         ["--import", "tsx", "--test", "--test-concurrency=2", ...files],
         {
           stdio: "inherit",
-          env: { ...process.env, OPSKIT_TEST_ADMIN_URL: adminUrl, OPSKIT_TEST_TEMPLATE: template },
+          env: { ...process.env, TEST_PG_ADMIN_URL: adminUrl, TEST_PG_TEMPLATE: template },
         },
       );
       child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0)));

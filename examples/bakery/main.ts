@@ -1,2 +1,23 @@
-// The demo service entry point; filled in by the service area.
-export {};
+// The demo imports the toolkit by relative path so it runs from this repository;
+// a service that installs opskit writes `from "opskit/service"` and so on.
+import { runService } from "../../src/service/index.js";
+import { bakeryService } from "./service.js";
+
+// `npm start`: the bakery on an embedded Postgres unless DATABASE_URL is set.
+await runService(bakeryService, {
+  json: process.argv.includes("--json"),
+  onReady: (service) => {
+    const url = service.url ?? "";
+    process.stdout.write(
+      [
+        "",
+        `  bakery is ready (role ${service.role}, booted in ${service.bootMs} ms)`,
+        `  API      ${url}/api/orders`,
+        `  probes   ${url}/livez  ${url}/readyz  ${url}/health`,
+        `  metrics  ${url}/metrics`,
+        "  stop     Ctrl-C (graceful shutdown)",
+        "",
+      ].join("\n") + "\n",
+    );
+  },
+});

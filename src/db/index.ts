@@ -4,3 +4,19 @@ export {
   type EmbeddedPostgresHandle,
   type EmbeddedPostgresOptions,
 } from "./embedded-postgres.js";
+export { describeConnectionTarget } from "./connection-target.js";
+export { checkDatabase, type CheckDatabaseOptions, type DatabaseInfo } from "./check-database.js";
+export { mapDbError, isDependencyFailure } from "./map-db-error.js";
+export {
+  withTransaction,
+  type IsolationLevel,
+  type TransactionOptions,
+} from "./with-transaction.js";
+export {
+  probePoolerMode,
+  assertSessionPooling,
+  type PoolerMode,
+  type PoolerProbe,
+  type ProbePoolerOptions,
+} from "./pooler-probe.js";
+export { statementSummary, type DbLogger, type SlowQuery } from "./slow-query.js";

@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, Env, Input } from "hono";
 import { matchedRoutes } from "hono/route";
 
 /** The `http_route` value of a request that no route handled. */
@@ -51,7 +51,9 @@ function isMiddleware(route: { method: string; path: string }): boolean {
  * @example
  * app.use("*", async (c, next) => { await next(); console.log(routeTemplate(c)); });
  */
-export function routeTemplate(c: Context): string {
+export function routeTemplate<E extends Env, P extends string, I extends Input>(
+  c: Context<E, P, I>,
+): string {
   const routes = matchedRoutes(c);
   const index = c.req.routeIndex;
   const current = routes[index];

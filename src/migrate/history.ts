@@ -31,14 +31,10 @@ export interface AppliedMigration {
 /** A pool or a client: anything that runs a query. */
 export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.ClientBase, "query">;
 
-export async function readHistory(
-  client: Queryable,
-  schema: string,
-): Promise<AppliedMigration[]> {
-  const exists = await client.query<{ ok: boolean }>(
-    "select to_regclass($1) is not null as ok",
-    [qualified(schema, "schema_migrations")],
-  );
+export async function readHistory(client: Queryable, schema: string): Promise<AppliedMigration[]> {
+  const exists = await client.query<{ ok: boolean }>("select to_regclass($1) is not null as ok", [
+    qualified(schema, "schema_migrations"),
+  ]);
   if (!exists.rows[0]?.ok) return [];
   const { rows } = await client.query<AppliedMigration>(
     `select source, name, checksum, applied_at from ${qualified(schema, "schema_migrations")} order by id`,

@@ -60,7 +60,9 @@ export async function acquireMigrationLock(
       throw new OpskitError(
         "MIGRATION_LOCK_TIMEOUT",
         `The migration lock is still held after ${Math.round(waited / 1000)} s` +
-          (holder ? ` by pid ${holder.pid} (${holder.application_name || "no application_name"}, ${holder.state ?? "unknown state"}, ${holder.age_seconds} s)` : "") +
+          (holder
+            ? ` by pid ${holder.pid} (${holder.application_name || "no application_name"}, ${holder.state ?? "unknown state"}, ${holder.age_seconds} s)`
+            : "") +
           ". If that runner is gone, end its session (pg_terminate_backend) and run again.",
         { details: { holder } },
       );

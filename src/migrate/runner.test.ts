@@ -42,11 +42,17 @@ test("applies files in name order, records history, and is idempotent", async ()
   const sources = [{ source: "app", dir: d }];
   const first = await migrate({ connectionString: db.url, sources });
   assert.equal(first.error, undefined);
-  assert.deepEqual(first.results.map((r) => r.name), ["0001_a.sql", "0002_b.sql"]);
+  assert.deepEqual(
+    first.results.map((r) => r.name),
+    ["0001_a.sql", "0002_b.sql"],
+  );
   const second = await migrate({ connectionString: db.url, sources });
   assert.deepEqual(second, { error: undefined, results: [] });
   const status = await migrationStatus({ connectionString: db.url, sources });
-  assert.deepEqual(status.files.map((f) => f.state), ["applied", "applied"]);
+  assert.deepEqual(
+    status.files.map((f) => f.state),
+    ["applied", "applied"],
+  );
 });
 
 test("a failing migration leaves the database as it was and names file, line and SQLSTATE", async () => {
@@ -54,16 +60,27 @@ test("a failing migration leaves the database as it was and names file, line and
     "0001_ok.sql": "create table ok_t (id int);",
     "0002_bad.sql": "create table half_t (id int);\n\nupdate missing_table set x = 1;\n",
   });
-  const { error, results } = await migrate({ connectionString: db.url, sources: [{ source: "failing", dir: d }] });
+  const { error, results } = await migrate({
+    connectionString: db.url,
+    sources: [{ source: "failing", dir: d }],
+  });
   assert.equal(error?.code, "MIGRATION_FAILED");
   assert.equal(error?.file, "0002_bad.sql");
   assert.equal(error?.line, 3);
   assert.equal(error?.sqlstate, "42P01");
-  assert.deepEqual(results.map((r) => r.status), ["applied", "failed"]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ["applied", "failed"],
+  );
   const tables = await query<{ t: string | null }>("select to_regclass('half_t')::text as t");
   assert.equal(tables[0]?.t, null, "the failed file's first statement was rolled back");
-  const history = await query<{ name: string }>("select name from opskit.schema_migrations where source = 'failing'");
-  assert.deepEqual(history.map((h) => h.name), ["0001_ok.sql"]);
+  const history = await query<{ name: string }>(
+    "select name from opskit.schema_migrations where source = 'failing'",
+  );
+  assert.deepEqual(
+    history.map((h) => h.name),
+    ["0001_ok.sql"],
+  );
 });
 
 test("a changed applied file blocks the run before anything is applied", async () => {
@@ -76,14 +93,23 @@ test("a changed applied file blocks the run before anything is applied", async (
   assert.equal(error?.code, "MIGRATION_CHECKSUM_MISMATCH");
   assert.equal(error?.file, "0001_x.sql");
   assert.deepEqual(results, []);
-  assert.equal((await query<{ t: string | null }>("select to_regclass('y_t')::text as t"))[0]?.t, null);
+  assert.equal(
+    (await query<{ t: string | null }>("select to_regclass('y_t')::text as t"))[0]?.t,
+    null,
+  );
 });
 
 test("CRLF and a BOM do not change the checksum; Prisma's folder layout is read", async () => {
   const d = await dir("prisma", { "20240101_init/migration.sql": "create table p_t (id int);\n" });
   const sources = [{ source: "prisma", dir: d }];
-  assert.equal((await migrate({ connectionString: db.url, sources })).results[0]?.name, "20240101_init");
-  await writeFile(path.join(d, "20240101_init/migration.sql"), "\uFEFFcreate table p_t (id int);\r\n");
+  assert.equal(
+    (await migrate({ connectionString: db.url, sources })).results[0]?.name,
+    "20240101_init",
+  );
+  await writeFile(
+    path.join(d, "20240101_init/migration.sql"),
+    "\uFEFFcreate table p_t (id int);\r\n",
+  );
   const status = await migrationStatus({ connectionString: db.url, sources });
   assert.equal(status.files[0]?.state, "applied");
 });
@@ -108,6 +134,9 @@ test("a second runner waits for the lock, is told who holds it, and gives up at 
   } finally {
     await holder.end();
   }
-  const { error } = await migrate({ connectionString: db.url, sources: [{ source: "locked", dir: d }] });
+  const { error } = await migrate({
+    connectionString: db.url,
+    sources: [{ source: "locked", dir: d }],
+  });
   assert.equal(error, undefined, "a lock released by its session's end is free again");
 });

@@ -121,7 +121,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
             [file.source, file.name, file.checksum, durationMs, runId, appliedBy],
           );
           await client.query("commit");
-          const result: MigrationResult = { source: file.source, name: file.name, status: "applied", durationMs };
+          const result: MigrationResult = {
+            source: file.source,
+            name: file.name,
+            status: "applied",
+            durationMs,
+          };
           results.push(result);
           options.onApplied?.(result);
         } catch (thrown) {
@@ -183,7 +188,8 @@ async function planWith(
       const key = `${source}\0${file.name}`;
       seen.add(key);
       const row = applied.get(key);
-      const state = row === undefined ? "pending" : row.checksum === file.checksum ? "applied" : "changed";
+      const state =
+        row === undefined ? "pending" : row.checksum === file.checksum ? "applied" : "changed";
       files.push({ ...file, source, state });
     }
   }
@@ -196,9 +202,10 @@ async function planWith(
 function describeFailure(thrown: unknown, file: PlannedMigration): MigrationFailure {
   const error = toError(thrown) as Error & { code?: string; position?: string };
   const position = Number(error.position);
-  const line = Number.isFinite(position) && position > 0
-    ? file.sql.slice(0, position - 1).split("\n").length
-    : undefined;
+  const line =
+    Number.isFinite(position) && position > 0
+      ? file.sql.slice(0, position - 1).split("\n").length
+      : undefined;
   return {
     code: "MIGRATION_FAILED",
     source: file.source,

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { createTestDatabase, type TestDatabase } from "../../test/db.js";
+import { startService, type RunningService } from "../../src/service/index.js";
+import { bakeryService } from "./service.js";
+
+let db: TestDatabase;
+let service: RunningService<unknown>;
+
+before(async () => {
+  db = await createTestDatabase();
+  service = await startService({
+    ...bakeryService,
+    env: {
+      DATABASE_URL: db.url,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      NODE_ENV: "test",
+    },
+  });
+});
+after(async () => {
+  assert.equal(await service.stop("test done"), true);
+  await db.drop();
+});
+
+interface OrderBody {
+  order: { id: string; stage: string };
+}
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${service.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function newOrder(): Promise<string> {
+  const res = await call("POST", "/api/orders", {
+    store: "north.myshopify.com",
+    customer: "Ada",
+    items: [{ sku: "croissant", quantity: 12 }],
+  });
+  assert.equal(res.status, 201);
+  return (res.body as unknown as OrderBody).order.id;
+}
+
+async function stageChanges(id: string): Promise<number> {
+  const { rows } = await service.pool.query<{ n: number }>(
+    "select count(*)::int as n from order_stage_changes where order_id = $1",
+    [id],
+  );
+  return rows[0]?.n ?? -1;
+}
+
+test("orders are created in Filling, listed and read back", async () => {
+  const id = await newOrder();
+  const one = await call("GET", `/api/orders/${id}`);
+  assert.equal((one.body as unknown as OrderBody).order.stage, "Filling");
+  const list = await call("GET", "/api/orders?stage=Filling");
+  assert.ok((list.body.orders as { id: string }[]).some((o) => o.id === id));
+  assert.equal((await call("GET", "/api/orders/999999")).status, 404);
+});
+
+test("a stage change out of order is refused with INVALID_STAGE and changes nothing", async () => {
+  const id = await newOrder();
+  assert.equal((await call("POST", `/api/orders/${id}/stage`, { stage: "Covering" })).status, 200);
+  const skip = await call("POST", `/api/orders/${id}/stage`, { stage: "Packing" });
+  assert.equal(skip.status, 409);
+  assert.equal((skip.body.error as { code: string }).code, "INVALID_STAGE");
+  const back = await call("POST", `/api/orders/${id}/stage`, { stage: "Filling" });
+  assert.equal(back.status, 409);
+  const current = await call("GET", `/api/orders/${id}`);
+  assert.equal((current.body as unknown as OrderBody).order.stage, "Covering");
+  assert.equal(await stageChanges(id), 1);
+});
+
+test("concurrent changes of one order are serialised: one wins, the rest are refused", async () => {
+  const id = await newOrder();
+  const attempts = await Promise.all(
+    Array.from({ length: 8 }, () => call("POST", `/api/orders/${id}/stage`, { stage: "Covering" })),
+  );
+  assert.deepEqual(attempts.map((a) => a.status).sort(), [200, 409, 409, 409, 409, 409, 409, 409]);
+  assert.equal(await stageChanges(id), 1);
+});
+
+test("an order goes through every stage to Complete, and no further", async () => {
+  const id = await newOrder();
+  for (const stage of ["Covering", "Decorating", "Packing", "Complete"]) {
+    assert.equal((await call("POST", `/api/orders/${id}/stage`, { stage })).status, 200);
+  }
+  const again = await call("POST", `/api/orders/${id}/stage`, { stage: "Complete" });
+  assert.equal(again.status, 409);
+  assert.match((again.body.error as { message: string }).message, /already Complete/);
+});
+
+test("a bad body is a 400 with the failing fields; bad JSON too", async () => {
+  const res = await call("POST", "/api/orders", { store: "", items: [] });
+  assert.equal(res.status, 400);
+  const error = res.body.error as { code: string; details: { issues: { path: string }[] } };
+  assert.equal(error.code, "BAD_REQUEST");
+  assert.deepEqual(error.details.issues.map((d) => d.path).sort(), ["customer", "items", "store"]);
+  const raw = await fetch(`${service.url}/api/orders`, { method: "POST", body: "{nope" });
+  assert.equal(raw.status, 400);
+});
+
+test("probes and metrics are served beside the API, with route templates as labels", async () => {
+  const ready = await fetch(`${service.url}/readyz`);
+  assert.equal(ready.status, 200);
+  const health = (await (await fetch(`${service.url}/health`)).json()) as {
+    status: string;
+    version: string;
+  };
+  assert.equal(health.status, "pass");
+  assert.equal(health.version, "0.1.0");
+  await call("GET", "/api/orders/1");
+  await call("GET", "/api/orders/2");
+  const metrics = await (await fetch(`${service.url}/metrics`)).text();
+  assert.match(
+    metrics,
+    /http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/orders\/:id"/,
+  );
+  assert.doesNotMatch(metrics, /http_route="\/api\/orders\/1"/);
+});

@@ -1,0 +1,82 @@
+import { OpskitError } from "../../src/errors.js";
+import { withTransaction, type Pool } from "../../src/db/index.js";
+import { nextStage, type Stage } from "./stages.js";
+
+export interface Order {
+  id: string;
+  store: string;
+  external_id: string | null;
+  customer: string;
+  items: { sku: string; quantity: number }[];
+  stage: Stage;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewOrder {
+  store: string;
+  externalId?: string | undefined;
+  customer: string;
+  items: { sku: string; quantity: number }[];
+}
+
+export async function insertOrder(pool: Pool, order: NewOrder): Promise<Order> {
+  const { rows } = await pool.query<Order>(
+    `insert into orders (store, external_id, customer, items) values ($1, $2, $3, $4) returning *`,
+    [order.store, order.externalId ?? null, order.customer, JSON.stringify(order.items)],
+  );
+  return rows[0]!;
+}
+
+export async function listOrders(
+  pool: Pool,
+  filter: { stage?: Stage | undefined; limit: number; afterId?: string | undefined },
+): Promise<Order[]> {
+  const { rows } = await pool.query<Order>(
+    `select * from orders
+      where ($1::text is null or stage = $1) and ($2::bigint is null or id < $2)
+      order by id desc limit $3`,
+    [filter.stage ?? null, filter.afterId ?? null, filter.limit],
+  );
+  return rows;
+}
+
+export async function findOrder(pool: Pool, id: string): Promise<Order | undefined> {
+  const { rows } = await pool.query<Order>(`select * from orders where id = $1`, [id]);
+  return rows[0];
+}
+
+/**
+ * Moves an order to `to`, which must be the stage right after its current
+ * one. The row is locked (`FOR UPDATE`) so concurrent changes to one order
+ * are serialised: of two requests for the same next stage, one wins and the
+ * other is refused with `INVALID_STAGE`, and nothing changes for it.
+ */
+export async function changeOrderStage(pool: Pool, id: string, to: Stage): Promise<Order> {
+  return withTransaction(pool, async (client) => {
+    const { rows } = await client.query<Order>(`select * from orders where id = $1 for update`, [
+      id,
+    ]);
+    const order = rows[0];
+    if (!order) throw new OpskitError("NOT_FOUND", `Order ${id} does not exist.`);
+    const expected = nextStage(order.stage);
+    if (expected !== to) {
+      throw new OpskitError(
+        "INVALID_STAGE",
+        expected
+          ? `Order ${id} is in ${order.stage}; the next stage is ${expected}, not ${to}.`
+          : `Order ${id} is already Complete.`,
+        { details: { current: order.stage, requested: to } },
+      );
+    }
+    await client.query(
+      `insert into order_stage_changes (order_id, from_stage, to_stage) values ($1, $2, $3)`,
+      [id, order.stage, to],
+    );
+    const updated = await client.query<Order>(
+      `update orders set stage = $2, updated_at = now() where id = $1 returning *`,
+      [id, to],
+    );
+    return updated.rows[0]!;
+  });
+}

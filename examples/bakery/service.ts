@@ -1,0 +1,20 @@
+import { fileURLToPath } from "node:url";
+import type { ServiceOptions } from "../../src/service/index.js";
+import { bakeryManifest } from "./manifest.js";
+import { bakeryRoutes } from "./routes.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+// Migrations are read from the source tree, also when running from dist/.
+const migrationsDir = here.includes("/dist/")
+  ? fileURLToPath(new URL("../../../examples/bakery/migrations", import.meta.url))
+  : fileURLToPath(new URL("./migrations", import.meta.url));
+
+/** The bakery service's definition, shared by main.ts and the tests. */
+export const bakeryService: ServiceOptions<typeof bakeryManifest> = {
+  name: "bakery",
+  version: "0.1.0",
+  description: "A bakery's order-production line",
+  manifest: bakeryManifest,
+  migrationsDir,
+  routes: ({ pool }) => bakeryRoutes(pool),
+};

@@ -1,0 +1,107 @@
+import { loadConfig } from "../../config/index.js";
+import { checkDatabase, describeConnectionTarget, probePoolerMode } from "../../db/index.js";
+import {
+  migrationStatus,
+  toolkitMigrationsDir,
+  type MigrationSource,
+} from "../../migrate/index.js";
+import { parse } from "../args.js";
+import { EXIT, type Command } from "../cli-error.js";
+import { loadManifest } from "../load-manifest.js";
+
+interface Finding {
+  check: string;
+  status: "ok" | "warn" | "fail" | "skip";
+  detail: string;
+}
+
+const MARK = { ok: "ok  ", warn: "WARN", fail: "FAIL", skip: "skip" } as const;
+
+export const doctor: Command = {
+  name: "doctor",
+  summary:
+    "Check config, database reachability and latency, pooler mode, server version, pending migrations",
+  usage: `opskit doctor [--manifest MODULE] [--database-url URL] [--dir MIGRATIONS_DIR] [--json]
+
+One line per check. Exit 1 when any check fails (warnings do not fail).`,
+  async run(args, io) {
+    const { values } = parse(args, {
+      manifest: { type: "string" },
+      "database-url": { type: "string" },
+      dir: { type: "string" },
+      json: { type: "boolean" },
+    });
+    const findings: Finding[] = [];
+    const manifest = await loadManifest(values.manifest);
+    const config = loadConfig(manifest, process.env);
+    if (config.ok) findings.push({ check: "config", status: "ok", detail: "valid" });
+    else {
+      const { missing, invalid, unknown } = config.report;
+      findings.push({
+        check: "config",
+        status: "fail",
+        detail: `${missing.length} missing, ${invalid.length} invalid, ${unknown.length} unknown; run opskit config check`,
+      });
+    }
+    const url = values["database-url"] ?? process.env.DATABASE_URL;
+    if (!url) {
+      findings.push({
+        check: "database",
+        status: "skip",
+        detail: "DATABASE_URL not set (a service would start an embedded Postgres)",
+      });
+    } else {
+      await checkDatabaseFindings(url, values.dir, findings);
+    }
+    if (values.json)
+      io.out(JSON.stringify({ ok: !findings.some((f) => f.status === "fail"), findings }));
+    else for (const f of findings) io.out(`${MARK[f.status]}  ${f.check.padEnd(12)} ${f.detail}`);
+    return findings.some((f) => f.status === "fail") ? EXIT.failure : EXIT.ok;
+  },
+};
+
+async function checkDatabaseFindings(url: string, dir: string | undefined, findings: Finding[]) {
+  const target = describeConnectionTarget(url);
+  try {
+    const info = await checkDatabase(url);
+    findings.push({
+      check: "database",
+      status: "ok",
+      detail: `${target} reachable in ${info.latencyMs} ms`,
+    });
+    findings.push({
+      check: "server",
+      status: info.serverVersionNum >= 130000 ? "ok" : "warn",
+      detail: `PostgreSQL ${info.serverVersion}${info.serverVersionNum >= 130000 ? "" : " (13 or later is supported)"}`,
+    });
+  } catch (error) {
+    findings.push({ check: "database", status: "fail", detail: (error as Error).message });
+    return;
+  }
+  const pooler = await probePoolerMode(url);
+  findings.push({
+    check: "pooler",
+    status: pooler.mode === "transaction" ? "fail" : pooler.mode === "unknown" ? "warn" : "ok",
+    detail:
+      pooler.mode === "transaction"
+        ? "transaction-mode pooling: the migrate and worker roles need session semantics (direct or session pooling)"
+        : `${pooler.mode} semantics`,
+  });
+  if (dir === undefined) return;
+  const sources: MigrationSource[] = [
+    { source: "opskit", dir: toolkitMigrationsDir },
+    { source: "app", dir },
+  ];
+  const status = await migrationStatus({ connectionString: url, sources });
+  const pending = status.files.filter((f) => f.state === "pending").length;
+  const changed = status.files.filter((f) => f.state === "changed").map((f) => f.name);
+  findings.push({
+    check: "migrations",
+    status: changed.length ? "fail" : pending > 1 ? "warn" : "ok",
+    detail: changed.length
+      ? `changed after being applied: ${changed.join(", ")}`
+      : pending > 1
+        ? `${pending} pending: deploy them one at a time`
+        : `${pending} pending`,
+  });
+}

@@ -1,0 +1,100 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Logger } from "../log/index.js";
+import { runWithLogContext } from "../log/index.js";
+import { OpskitError } from "../errors.js";
+import { routeTemplate } from "../metrics/index.js";
+import { errorEnvelope, toHttpError } from "./error-envelope.js";
+import { resolveRequestId } from "./request-id.js";
+
+/** What every handler can read from the Hono context (`c.get("requestId")`). */
+export interface AppEnv {
+  Variables: { requestId: string };
+}
+
+export interface HttpAppOptions {
+  log: Logger;
+  /** Middleware run for every request after the request context is set (e.g. metrics). */
+  middleware?: MiddlewareHandler[];
+  /** Sub-apps mounted in order (health, metrics, the service's own routes). */
+  mounts?: { path: string; app: Hono<any> }[]; // eslint-disable-line @typescript-eslint/no-explicit-any -- sub-apps carry their own env types
+  /** While true, responses carry `Connection: close` so keep-alive clients reconnect elsewhere. */
+  isDraining?: () => boolean;
+  /** Largest accepted request body; default 1 MiB. */
+  bodyLimitBytes?: number;
+  /** Paths logged at debug level instead of info (probes and scrapes). */
+  quietPaths?: string[];
+}
+
+const DEFAULT_QUIET = ["/livez", "/readyz", "/health", "/metrics"];
+
+/**
+ * The service's HTTP app: a request id on every request (taken from
+ * `X-Request-Id` or generated, returned on the response and carried by every
+ * log line), one log line per request, the body-size cap, and the error
+ * envelope `{"error":{"code","message","requestId"}}` — no stack trace or SQL
+ * ever reaches a client.
+ *
+ * @example
+ * const app = createHttpApp({ log, mounts: [{ path: "/", app: health.app }] });
+ * const res = await app.request("/livez");
+ */
+export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
+  const log = options.log.child({ category: "http" });
+  const quiet = new Set(options.quietPaths ?? DEFAULT_QUIET);
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    const requestId = resolveRequestId(c.req.header("x-request-id"));
+    c.set("requestId", requestId);
+    const started = performance.now();
+    await runWithLogContext({ request_id: requestId }, async () => {
+      await next();
+      c.header("X-Request-Id", requestId);
+      if (options.isDraining?.()) c.header("Connection", "close");
+      const line = {
+        method: c.req.method,
+        route: routeTemplate(c),
+        status: c.res.status,
+        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      };
+      if (quiet.has(c.req.path)) log.debug(line, "request");
+      else log.info(line, "request");
+    });
+  });
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: options.bodyLimitBytes ?? 1024 * 1024,
+      onError: () => {
+        throw new OpskitError("PAYLOAD_TOO_LARGE", "The request body is over the size cap.");
+      },
+    }),
+  );
+  for (const middleware of options.middleware ?? []) app.use("*", middleware);
+  for (const mount of options.mounts ?? []) app.route(mount.path, mount.app);
+
+  app.notFound((c) =>
+    c.json(
+      errorEnvelope(
+        {
+          status: 404,
+          code: "NOT_FOUND",
+          message: `No route for ${c.req.method} ${c.req.path}.`,
+          unexpected: false,
+        },
+        c.get("requestId"),
+      ),
+      404,
+    ),
+  );
+  app.onError((thrown, c) => {
+    const error = toHttpError(thrown);
+    const requestId = c.get("requestId");
+    if (error.unexpected) log.child({ category: "error" }).error({ err: thrown }, "request failed");
+    else if (error.status >= 500) log.warn({ err: thrown, code: error.code }, "dependency failure");
+    if (error.status === 503) c.header("Retry-After", "5");
+    return c.json(errorEnvelope(error, requestId), error.status as 400);
+  });
+  return app;
+}

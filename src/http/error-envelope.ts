@@ -1,0 +1,66 @@
+import { HTTPException } from "hono/http-exception";
+import { ERROR_CODES, OpskitError, type ErrorCode } from "../errors.js";
+import { mapDbError } from "../db/index.js";
+
+/** The body of every error response: `{"error":{"code","message","requestId"}}`. */
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; requestId: string; details?: unknown };
+}
+
+export interface HttpError {
+  status: number;
+  code: ErrorCode;
+  /** Safe to send: never a stack, SQL, or a dependency's raw message. */
+  message: string;
+  /** Extra detail that is safe for the client (e.g. validation issues). */
+  details?: unknown;
+  /** True when the error is ours to fix (5xx that is not a dependency failure). */
+  unexpected: boolean;
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  503: "DEPENDENCY_FAILURE",
+};
+
+/**
+ * What a client is told about an error. Known errors keep their code and
+ * message; a database outage becomes 503 `DEPENDENCY_FAILURE`; anything else
+ * is a 500 with a generic message (the detail goes to the log, keyed by the
+ * request id).
+ */
+export function toHttpError(thrown: unknown): HttpError {
+  const error = mapDbError(thrown);
+  if (error instanceof OpskitError) {
+    const expose = error.code !== "INTERNAL";
+    return {
+      status: error.status,
+      code: error.code,
+      message: expose ? error.message : ERROR_CODES.INTERNAL.summary,
+      details: error.code === "BAD_REQUEST" ? error.details : undefined,
+      unexpected: error.status >= 500 && error.code !== "DEPENDENCY_FAILURE",
+    };
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    const code = STATUS_CODES[status] ?? (status >= 500 ? "INTERNAL" : "BAD_REQUEST");
+    return { status, code, message: ERROR_CODES[code].summary, unexpected: status >= 500 };
+  }
+  return { status: 500, code: "INTERNAL", message: ERROR_CODES.INTERNAL.summary, unexpected: true };
+}
+
+export function errorEnvelope(error: HttpError, requestId: string): ErrorEnvelope {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      requestId,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
+}

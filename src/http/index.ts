@@ -1,0 +1,9 @@
+export { createHttpApp, type AppEnv, type HttpAppOptions } from "./create-app.js";
+export { startHttpServer, type HttpServer, type StartHttpServerOptions } from "./http-server.js";
+export {
+  toHttpError,
+  errorEnvelope,
+  type ErrorEnvelope,
+  type HttpError,
+} from "./error-envelope.js";
+export { resolveRequestId, MAX_REQUEST_ID_LENGTH } from "./request-id.js";

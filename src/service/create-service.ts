@@ -1,0 +1,285 @@
+import type { Hono } from "hono";
+import {
+  baseManifest,
+  configError,
+  extendManifest,
+  loadConfig,
+  secretValues,
+  type ConfigOf,
+  type Manifest,
+} from "../config/index.js";
+import { createLogger, type Logger } from "../log/index.js";
+import {
+  assertSessionPooling,
+  checkDatabase,
+  createPool,
+  describeConnectionTarget,
+  type Pool,
+} from "../db/index.js";
+import { createHealth, postgresCheck, type Health, type HealthCheck } from "../health/index.js";
+import { createMetrics, type Metrics } from "../metrics/index.js";
+import { createHttpApp, startHttpServer, type HttpServer } from "../http/index.js";
+import {
+  migrate,
+  migrationStatus,
+  toolkitMigrationsDir,
+  type MigrationSource,
+} from "../migrate/index.js";
+import { OpskitError } from "../errors.js";
+import { resolveDatabase, type ServiceDatabase } from "./database.js";
+import { runShutdown, type ShutdownPhase } from "./shutdown.js";
+
+export type Role = "api" | "worker" | "migrate" | "all";
+
+type BaseConfig = ConfigOf<typeof baseManifest>;
+
+/** What the service's own routes and checks are built from. */
+export interface ServiceContext<C> {
+  config: C & BaseConfig;
+  log: Logger;
+  pool: Pool;
+  health: Health;
+  metrics: Metrics;
+  role: Role;
+  /** Registers background work to stop during shutdown (after HTTP has drained). */
+  onShutdown(name: string, stop: (remainingMs: number) => Promise<boolean | void>): void;
+}
+
+export interface ServiceOptions<M extends Manifest> {
+  /** Service name: the log `name`, the embedded database's name, `serviceId` in /health. */
+  name: string;
+  version: string;
+  description?: string;
+  /** The service's own variables; merged with the toolkit's base manifest. */
+  manifest?: M;
+  /** The service's migrations directory (applied after the toolkit's own). */
+  migrationsDir?: string;
+  /** The service's routes, mounted at `/`. */
+  routes?: (ctx: ServiceContext<ConfigOf<M>>) => Hono<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the service's own env
+  /** Extra readiness checks. */
+  checks?: (ctx: ServiceContext<ConfigOf<M>>) => HealthCheck[];
+  /** Background work started once the service is ready (role `worker` or `all`). */
+  startWorkers?: (ctx: ServiceContext<ConfigOf<M>>) => Promise<void> | void;
+  /** Environment to read; default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Where log lines go; default stdout. */
+  logDestination?: { write(line: string): void };
+}
+
+export interface RunningService<C> extends ServiceContext<C> {
+  /** Base URL of the HTTP server (none for role `migrate`). */
+  url: string | undefined;
+  http: HttpServer | undefined;
+  database: ServiceDatabase;
+  bootMs: number;
+  /** Runs the shutdown sequence; resolves true when it finished within the budget. */
+  stop(reason?: string): Promise<boolean>;
+}
+
+/**
+ * Boots a service: config → log → db (embedded Postgres when `DATABASE_URL`
+ * is unset) → migrations → HTTP (probes, metrics, the service's routes) →
+ * workers; and returns a handle whose `stop()` runs the graceful shutdown.
+ * A bad config throws `CONFIG_INVALID` with the whole report in `details`;
+ * `runService` turns that into exit code 2.
+ *
+ * @example
+ * const service = await startService({ name: "bakery", version: "1.0.0", manifest, routes });
+ * await service.stop();
+ */
+export async function startService<M extends Manifest>(
+  options: ServiceOptions<M>,
+): Promise<RunningService<ConfigOf<M>>> {
+  const bootStarted = performance.now();
+  const manifest = options.manifest ? extendManifest(baseManifest, options.manifest) : baseManifest;
+  const env = options.env ?? process.env;
+  const loaded = loadConfig(manifest, env);
+  if (!loaded.ok) throw configError(loaded.report);
+  const config = loaded.config as ConfigOf<M> & BaseConfig;
+  const role: Role = config.OPSKIT_ROLE;
+  const log = createLogger({
+    level: config.LOG_LEVEL,
+    name: options.name,
+    secrets: secretValues(manifest, config),
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  const startupLog = log.child({ category: "startup" });
+  startupLog.info({ role, version: options.version, node: process.version }, "starting");
+
+  const database = await resolveDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.OPSKIT_DATA_DIR,
+    database: options.name,
+    log,
+  });
+  const shutdownHooks: ShutdownPhase[] = [];
+  const stopEmbedded = async () => {
+    await database.embedded?.stop();
+  };
+  let pool: Pool | undefined;
+  try {
+    const info = await checkDatabase(database.url);
+    startupLog.info(
+      {
+        target: describeConnectionTarget(database.url),
+        server_version: info.serverVersion,
+        latency_ms: info.latencyMs,
+      },
+      "database reachable",
+    );
+    if (role !== "api") await assertSessionPooling(database.url, role);
+
+    const sources: MigrationSource[] = [{ source: "opskit", dir: toolkitMigrationsDir }];
+    if (options.migrationsDir) sources.push({ source: "app", dir: options.migrationsDir });
+    if (role === "migrate" || role === "all") {
+      const migrateLog = log.child({ category: "migrate" });
+      const outcome = await migrate({
+        connectionString: database.url,
+        sources,
+        onLockWait: (holder, waitedMs) =>
+          migrateLog.warn({ holder, waited_ms: waitedMs }, "waiting for the migration lock"),
+        onApplied: (r) =>
+          migrateLog.info(
+            { migration: r.name, source: r.source, duration_ms: r.durationMs },
+            "migration applied",
+          ),
+      });
+      if (outcome.error) {
+        throw new OpskitError("MIGRATION_FAILED", outcome.error.message, {
+          details: { ...outcome.error },
+        });
+      }
+      migrateLog.info({ applied: outcome.results.length }, "migrations up to date");
+    }
+
+    pool = createPool({
+      connectionString: database.url,
+      applicationName: `${options.name}:${role}`,
+      max: config.OPSKIT_DB_POOL_MAX,
+      slowQueryThresholdMs: config.OPSKIT_SLOW_QUERY_THRESHOLD,
+      logger: log.child({ category: "slow_query" }),
+    });
+    const health = createHealth({
+      version: config.OPSKIT_VERSION ?? options.version,
+      releaseId: config.OPSKIT_RELEASE_ID,
+      serviceId: options.name,
+      description: options.description,
+      timeoutMs: config.OPSKIT_HEALTH_CHECK_TIMEOUT,
+      checks: [postgresCheck(pool)],
+    });
+    const metrics = createMetrics({ defaultMetrics: true });
+    const ctx: ServiceContext<ConfigOf<M>> = {
+      config,
+      log,
+      pool,
+      health,
+      metrics,
+      role,
+      onShutdown: (name, run) => shutdownHooks.push({ name, run }),
+    };
+
+    if (role === "migrate") {
+      return finish(ctx, undefined);
+    }
+    if (role === "api") health.addCheck(migrationsCheck(pool, sources));
+    for (const check of options.checks?.(ctx) ?? []) health.addCheck(check);
+
+    const app = createHttpApp({
+      log,
+      middleware: [metrics.httpMetrics()],
+      isDraining: () => health.state() === "shutting_down",
+      mounts: [
+        { path: "/", app: health.app },
+        { path: "/", app: metrics.app },
+        ...(options.routes && role !== "worker" ? [{ path: "/", app: options.routes(ctx) }] : []),
+      ],
+    });
+    const http = await startHttpServer(app, { port: config.PORT, host: config.HOST });
+    await health.start(); // runs the first round of checks before returning
+    if (role === "worker" || role === "all") await options.startWorkers?.(ctx);
+    health.markStarted();
+    return finish(ctx, http);
+  } catch (error) {
+    await pool?.end().catch(() => undefined);
+    await stopEmbedded().catch(() => undefined);
+    throw error;
+  }
+
+  function finish(
+    ctx: ServiceContext<ConfigOf<M>>,
+    http: HttpServer | undefined,
+  ): RunningService<ConfigOf<M>> {
+    const bootMs = Math.round(performance.now() - bootStarted);
+    if (http) startupLog.info({ url: http.url, boot_ms: bootMs }, "ready");
+    let stopping: Promise<boolean> | undefined;
+    const stop = (reason = "stop") => {
+      stopping ??= runShutdown(
+        [
+          {
+            name: "readiness",
+            run: async () => {
+              log.child({ category: "shutdown" }).info({ reason }, "shutdown: readiness now fails");
+              ctx.health.beginShutdown();
+            },
+          },
+          {
+            name: "drain_delay",
+            run: (remaining) => delay(Math.min(drainDelay(config, env), remaining)),
+          },
+          { name: "http", run: async (remaining) => (http ? http.close(remaining) : true) },
+          ...shutdownHooks,
+          { name: "health", run: async () => ctx.health.close() },
+          { name: "pool", run: () => ctx.pool.end() },
+          { name: "metrics", run: async () => ctx.metrics.close() },
+          { name: "embedded_postgres", run: stopEmbedded },
+        ],
+        config.OPSKIT_SHUTDOWN_TIMEOUT,
+        log,
+      );
+      return stopping;
+    };
+    return { ...ctx, url: http?.url, http, database, bootMs, stop };
+  }
+}
+
+/**
+ * The drain delay: readiness fails this long before the server stops
+ * accepting, so load balancers stop routing first. Local development has no
+ * load balancer, so there it is 0 unless set explicitly.
+ */
+function drainDelay(config: BaseConfig, env: Record<string, string | undefined>): number {
+  if (config.NODE_ENV === "development" && !env.OPSKIT_SHUTDOWN_DRAIN_DELAY) return 0;
+  return config.OPSKIT_SHUTDOWN_DRAIN_DELAY;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Readiness for role `api`: fails while the database has migrations not
+ * applied yet. Migrations are forward-only, so once everything is applied the
+ * answer is kept and the check stops querying.
+ */
+function migrationsCheck(pool: Pool, sources: MigrationSource[]): HealthCheck {
+  let upToDate = false;
+  return {
+    name: "migrations",
+    measurement: "pending",
+    componentType: "datastore",
+    async run() {
+      if (upToDate) return { observedValue: 0, observedUnit: "migrations", status: "pass" };
+      const status = await migrationStatus({ db: pool, sources });
+      const pending = status.files.filter((f) => f.state !== "applied").length;
+      upToDate = pending === 0;
+      return {
+        observedValue: pending,
+        observedUnit: "migrations",
+        status: pending === 0 ? "pass" : "fail",
+        ...(pending
+          ? { output: `${pending} migration(s) not applied; run role migrate first` }
+          : {}),
+      };
+    },
+  };
+}

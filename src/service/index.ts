@@ -1,0 +1,9 @@
+export {
+  startService,
+  type Role,
+  type RunningService,
+  type ServiceContext,
+  type ServiceOptions,
+} from "./create-service.js";
+export { runService, type RunServiceOptions } from "./run-service.js";
+export { runShutdown, type ShutdownPhase } from "./shutdown.js";
