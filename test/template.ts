@@ -1,8 +1,10 @@
 import pg from "pg";
+import { migrate, toolkitMigrationsDir } from "../src/migrate/index.js";
 
 /**
  * Creates the template database every test file copies, with the toolkit's
- * own schema applied once.
+ * own schema applied once (by the real runner, so the template is exactly
+ * what a service's boot produces).
  */
 export async function prepareTemplate(adminUrl: string, name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -13,10 +15,11 @@ export async function prepareTemplate(adminUrl: string, name: string): Promise<v
   } finally {
     await admin.end();
   }
-  // The toolkit's migrations are applied here once the migrate area lands.
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const db = new pg.Client({ connectionString: url.toString() });
-  await db.connect();
-  await db.end();
+  const { error } = await migrate({
+    connectionString: url.toString(),
+    sources: [{ source: "opskit", dir: toolkitMigrationsDir }],
+  });
+  if (error) throw new Error(`The toolkit's migrations failed on the template: ${error.message}`);
 }
