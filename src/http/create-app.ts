@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../log/index.js";
 import { runWithLogContext } from "../log/index.js";
@@ -65,14 +65,14 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
       log[level](line, "request");
     });
   });
-  const limitBody = bodyLimit({
+  const limitBody: MiddlewareHandler<AppEnv, "*"> = bodyLimit({
     maxSize: options.bodyLimitBytes ?? 1024 * 1024,
     onError: () => {
       throw new OpskitError("PAYLOAD_TOO_LARGE", "The request body is over the size cap.");
     },
   });
   // GET and HEAD carry no body; touching `c.req.raw.body` for them builds a stream for nothing.
-  app.use("*", (c, next) =>
+  app.use("*", (c: Context<AppEnv, "*">, next) =>
     c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next),
   );
   for (const middleware of options.middleware ?? []) app.use("*", middleware);
