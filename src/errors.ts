@@ -46,6 +46,14 @@ export const ERROR_CODES = {
     status: 500,
     summary: "An applied migration file has changed since it was applied.",
   },
+  MIGRATION_OUT_OF_ORDER: {
+    status: 500,
+    summary: "An unapplied migration sorts before the newest applied one; refused unless allowed.",
+  },
+  MIGRATION_DUPLICATE_VERSION: {
+    status: 500,
+    summary: "Two migration files of one directory share a version prefix; refused.",
+  },
   MIGRATION_LOCK_TIMEOUT: {
     status: 500,
     summary: "Another runner holds the migration lock past the wait limit.",

@@ -1,7 +1,7 @@
 import { configCheck, configDocs, configExample } from "./commands/config.js";
 import { doctor } from "./commands/doctor.js";
 import { healthWait } from "./commands/health-wait.js";
-import { migrateStatus, migrateUp } from "./commands/migrate.js";
+import { migrateAccept, migrateStatus, migrateUnlock, migrateUp } from "./commands/migrate.js";
 import { EXIT, UsageError, type Command, type Output } from "./cli-error.js";
 
 const COMMANDS: Command[] = [
@@ -12,6 +12,8 @@ const COMMANDS: Command[] = [
   doctor,
   migrateUp,
   migrateStatus,
+  migrateAccept,
+  migrateUnlock,
 ];
 
 function overview(): string {

@@ -1,14 +1,33 @@
 export {
   migrate,
-  migrationStatus,
+  lockKeyOf,
+  runnerIdentity,
   type MigrateOptions,
   type MigrateOutcome,
   type MigrationFailure,
   type MigrationResult,
+} from "./runner.js";
+export { migrationStatus } from "./migration-status.js";
+export {
+  versionOf,
+  type DuplicateVersion,
   type MigrationSource,
+  type MigrationState,
   type MigrationStatus,
   type PlannedMigration,
-} from "./runner.js";
+} from "./migration-plan.js";
+export {
+  acceptChecksum,
+  type AcceptChecksumOptions,
+  type AcceptedChecksum,
+} from "./accept-checksum.js";
+export { unlockMigrations, type UnlockOptions, type UnlockOutcome } from "./unlock.js";
 export { loadMigrationFiles, migrationChecksum, type MigrationFile } from "./migration-files.js";
-export { findLockHolder, type LockHolder } from "./migration-lock.js";
+export {
+  describeHolder,
+  findLockHolder,
+  PRISMA_LOCK_KEY,
+  RUNNER_APPLICATION_NAME,
+  type LockHolder,
+} from "./migration-lock.js";
 export { toolkitMigrationsDir } from "./toolkit-migrations.js";
