@@ -58,6 +58,10 @@ export const ERROR_CODES = {
     status: 500,
     summary: "Another runner holds the migration lock past the wait limit.",
   },
+  MIGRATION_PARSE_ERROR: {
+    status: 500,
+    summary: "A migration file is not valid SQL or has a bad `-- opskit:` directive.",
+  },
   HEALTH_CHECK_TIMEOUT: {
     status: 503,
     summary: "A health check did not finish within its timeout; it reports fail.",
