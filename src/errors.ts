@@ -54,6 +54,10 @@ export const ERROR_CODES = {
     status: 500,
     summary: "Two migration files of one directory share a version prefix; refused.",
   },
+  MIGRATION_MIXED_TRANSACTION: {
+    status: 500,
+    summary: "A migration mixes statements that cannot run in a transaction with ones that can.",
+  },
   MIGRATION_LOCK_TIMEOUT: {
     status: 500,
     summary: "Another runner holds the migration lock past the wait limit.",

@@ -33,6 +33,7 @@ export function createHistorySql(schema: string): string {
     create table if not exists ${qualified(schema, "schema_migration_progress")} (
       source text not null,
       name text not null,
+      -- of the statements already run, not of the whole file
       checksum text not null,
       statements_done integer not null,
       started_at timestamptz not null default now(),

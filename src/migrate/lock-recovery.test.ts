@@ -180,3 +180,97 @@ test("a frozen runner's lock is also released by the server itself (idle_session
     await kill(held.child);
   }
 });
+
+test("a runner SIGKILLed during CREATE INDEX CONCURRENTLY: the next run drops the INVALID index and builds it", async () => {
+  // The build is slow while the flag table says so: one sleep per row through an expression index.
+  const setup = await dir("cic-setup", {
+    "0001_setup.sql": `
+      create table cic_slow (id int);
+      insert into cic_slow select generate_series(1, 2000);
+      create table cic_go_fast (yes boolean);
+      create function cic_key(i int) returns int immutable language sql
+        as $$ select i + (select count(*) from pg_sleep(case when to_regclass('public.cic_fast_now') is null then 0.02 else 0 end))::int * 0 $$;`,
+  });
+  assert.equal(
+    (await migrate({ connectionString: db.url, sources: [{ source: "cic-setup", dir: setup }] }))
+      .error,
+    undefined,
+  );
+  const build = await dir("cic-build", {
+    "0001_index.sql": "create index concurrently cic_slow_key on cic_slow (cic_key(id));\n",
+  });
+  const up = runner(["up", db.url, build]);
+  await until(
+    "the concurrent build is under way",
+    async () =>
+      (
+        await query(
+          "select 1 from pg_stat_progress_create_index p join pg_class c on c.oid = p.relid where c.relname = 'cic_slow'",
+        )
+      ).length > 0,
+  );
+  await kill(up.child);
+  await until(
+    "the server cancelled the build and left the index INVALID",
+    async () =>
+      (
+        await query(
+          "select 1 from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = 'cic_slow_key' and not i.indisvalid and not exists (select 1 from pg_stat_progress_create_index)",
+        )
+      ).length > 0,
+  );
+  await query("create table cic_fast_now ()");
+  const notes: string[][] = [];
+  const { error } = await migrate({
+    connectionString: db.url,
+    sources: [{ source: "app", dir: build }],
+    lockWaitMs: 15_000,
+    onApplied: (r) => notes.push(r.notes),
+  });
+  assert.equal(error, undefined, error?.message);
+  assert.match(notes.flat().join("\n"), /dropped the INVALID index public\.cic_slow_key/);
+  assert.deepEqual(
+    await query(
+      "select i.indisvalid as valid from pg_index i where i.indexrelid = 'cic_slow_key'::regclass",
+    ),
+    [{ valid: true }],
+  );
+});
+
+test("a runner SIGKILLed in the middle of a no-transaction file: the next run resumes after the statements it finished", async () => {
+  const d = await dir("steps", {
+    "0001_steps.sql": [
+      "-- opskit:no-transaction",
+      "create table steps_one (id int);",
+      "select pg_sleep(case when to_regclass('public.steps_go') is null then 120 else 0 end);",
+      "create table steps_two (id int);",
+      "",
+    ].join("\n"),
+  });
+  const up = runner(["up", db.url, d]);
+  await until(
+    "the first statement is recorded and the second is running",
+    async () =>
+      (
+        await query(
+          "select 1 from opskit.schema_migration_progress p, pg_stat_activity a where p.name = '0001_steps.sql' and p.statements_done = 1 and a.application_name = 'opskit-migrate' and a.state = 'active' and a.query like '%pg_sleep%'",
+        )
+      ).length > 0,
+  );
+  await kill(up.child);
+  await query("create table steps_go ()");
+  // Re-running statement 1 would fail (steps_one exists): success proves the resume.
+  const { error, results } = await migrate({
+    connectionString: db.url,
+    sources: [{ source: "app", dir: d }],
+    lockWaitMs: 15_000,
+  });
+  assert.equal(error, undefined, error?.message);
+  assert.deepEqual(
+    results.map((r) => [r.name, r.status, r.transactional]),
+    [["0001_steps.sql", "applied", false]],
+  );
+  assert.deepEqual(await query("select 1 from pg_class where relname = 'steps_two'"), [
+    { "?column?": 1 },
+  ]);
+});

@@ -75,9 +75,13 @@ export async function terminateHolder(
   client: Pick<pg.ClientBase, "query">,
   holder: LockHolder,
 ): Promise<boolean> {
-  const { rows } = await client.query<{ ok: boolean }>("select pg_terminate_backend($1) as ok", [
-    holder.pid,
-  ]);
+  // With a timeout (PG ≥ 14) the call returns once the backend has exited, so
+  // the lock is free when it returns; without, the backend may linger a moment.
+  const { rows } = await client
+    .query<{ ok: boolean }>("select pg_terminate_backend($1, 5000) as ok", [holder.pid])
+    .catch(() =>
+      client.query<{ ok: boolean }>("select pg_terminate_backend($1) as ok", [holder.pid]),
+    );
   return rows[0]?.ok === true;
 }
 

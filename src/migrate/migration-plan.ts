@@ -16,7 +16,8 @@ export interface MigrationSource {
  *   its source (refused unless allowed: on a fresh database it would run in
  *   another order than it did here).
  * - `partial`: a non-transactional file whose earlier run stopped part-way
- *   (a rerun resumes at `statementsDone`).
+ *   (a rerun resumes at `statementsDone`; the statements after it may have
+ *   been edited to fix the failure, the ones already run may not).
  */
 export type MigrationState = "applied" | "changed" | "pending" | "out_of_order" | "partial";
 
@@ -27,6 +28,8 @@ export interface PlannedMigration extends MigrationFile {
   appliedBy?: string;
   /** For `partial`: statements of the file already run. */
   statementsDone?: number;
+  /** For `partial`: checksum of the text of the statements already run. */
+  doneChecksum?: string;
 }
 
 export interface DuplicateVersion {
@@ -90,7 +93,13 @@ export async function planMigrations(
       }
       const started = partial.get(key);
       if (started) {
-        files.push({ ...file, source, state: "partial", statementsDone: started.statements_done });
+        files.push({
+          ...file,
+          source,
+          state: "partial",
+          statementsDone: started.statements_done,
+          doneChecksum: started.checksum,
+        });
         continue;
       }
       const outOfOrder = newestApplied !== undefined && file.name < newestApplied;

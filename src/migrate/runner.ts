@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type pg from "pg";
+import { applyMigration } from "./apply-migration.js";
+import { prepareMigration, type PreparedMigration } from "./migration-mode.js";
 import { assertSessionPooling } from "../db/index.js";
 import { OpskitError, toError } from "../errors.js";
 import { createHistorySql, qualified, recordAudit } from "./history.js";
-import { describeFailure, type MigrationFailure } from "./migration-failure.js";
+import type { MigrationFailure } from "./migration-failure.js";
 import {
   acquireMigrationLock,
   releaseMigrationLock,
@@ -16,7 +18,6 @@ import {
   runnable,
   type MigrationSource,
   type MigrationStatus,
-  type PlannedMigration,
 } from "./migration-plan.js";
 import { openRunnerSession, type RunnerSessionOptions } from "./runner-session.js";
 
@@ -55,6 +56,10 @@ export interface MigrationResult {
   name: string;
   status: "applied" | "failed";
   durationMs: number;
+  /** false: run statement by statement outside a transaction (see migration-mode.ts). */
+  transactional: boolean;
+  /** Repairs made on the way (an INVALID index from an earlier failed build dropped). */
+  notes: string[];
 }
 
 /** Results are returned, not thrown: `error` is set when the run stopped early. */
@@ -90,7 +95,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
   try {
     if (options.checkPooler ?? true)
       await assertSessionPooling(options.connectionString, "migrate");
-    client = (await openRunnerSession(options.connectionString, options)).client;
+    const session = await openRunnerSession(options.connectionString, options);
+    client = session.client;
+    const timeouts = {
+      lockTimeoutMs: options.lockTimeoutMs ?? 5_000,
+      statementTimeoutMs: options.statementTimeoutMs ?? 0,
+    };
     const terminated: LockHolder[] = [];
     await acquireMigrationLock(client, {
       key,
@@ -116,30 +126,39 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
       const status = await planMigrations(client, options.sources, schema);
       const blocked = blockingProblem(status, options.allowOutOfOrder ?? false);
       if (blocked) return { results, error: blocked };
-      const runId = randomUUID();
+      const prepared: PreparedMigration[] = [];
       for (const file of runnable(status, options.allowOutOfOrder ?? false)) {
+        const ready = await prepareMigration(
+          file,
+          timeouts,
+          Math.floor(session.serverVersionNum / 10000),
+        );
+        if (!("transactional" in ready)) return { results, error: ready };
+        prepared.push(ready);
+      }
+      const ctx = {
+        schema,
+        runId: randomUUID(),
+        appliedBy: runnerIdentity(),
+        onNote: () => undefined,
+      };
+      for (const file of prepared) {
         const started = performance.now();
-        try {
-          await applyTransactional(client, file, {
-            table: qualified(schema, "schema_migrations"),
-            runId,
-            lockTimeoutMs: options.lockTimeoutMs ?? 5_000,
-            statementTimeoutMs: options.statementTimeoutMs ?? 0,
-            started,
-          });
-        } catch (thrown) {
-          await client.query("rollback").catch(() => undefined);
-          const durationMs = Math.round(performance.now() - started);
-          results.push({ source: file.source, name: file.name, status: "failed", durationMs });
-          return { results, error: describeFailure(thrown, file) };
-        }
+        const notes: string[] = [];
+        const failure = await applyMigration(client, file, {
+          ...ctx,
+          onNote: (n) => notes.push(n),
+        });
         const result: MigrationResult = {
           source: file.source,
           name: file.name,
-          status: "applied",
+          status: failure ? "failed" : "applied",
           durationMs: Math.round(performance.now() - started),
+          transactional: file.transactional,
+          notes,
         };
         results.push(result);
+        if (failure) return { results, error: failure };
         options.onApplied?.(result);
       }
       return { results, error: undefined };
@@ -209,38 +228,4 @@ function blockingProblem(
     };
   }
   return undefined;
-}
-
-interface ApplyContext {
-  table: string;
-  runId: string;
-  lockTimeoutMs: number;
-  statementTimeoutMs: number;
-  started: number;
-}
-
-/** One file in one transaction, with its history row written inside it. */
-async function applyTransactional(
-  client: pg.Client,
-  file: PlannedMigration,
-  ctx: ApplyContext,
-): Promise<void> {
-  await client.query("begin");
-  await client.query(
-    `select set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`,
-    [`${ctx.lockTimeoutMs}ms`, `${ctx.statementTimeoutMs}ms`],
-  );
-  await client.query(file.sql);
-  await client.query(
-    `insert into ${ctx.table} (source, name, checksum, duration_ms, run_id, applied_by) values ($1, $2, $3, $4, $5, $6)`,
-    [
-      file.source,
-      file.name,
-      file.checksum,
-      Math.round(performance.now() - ctx.started),
-      ctx.runId,
-      runnerIdentity(),
-    ],
-  );
-  await client.query("commit");
 }
