@@ -1,7 +1,14 @@
 import { configCheck, configDocs, configExample } from "./commands/config.js";
 import { doctor } from "./commands/doctor.js";
 import { healthWait } from "./commands/health-wait.js";
-import { migrateAccept, migrateStatus, migrateUnlock, migrateUp } from "./commands/migrate.js";
+import {
+  migrateAccept,
+  migrateDryRun,
+  migrateReplay,
+  migrateStatus,
+  migrateUnlock,
+  migrateUp,
+} from "./commands/migrate.js";
 import { EXIT, UsageError, type Command, type Output } from "./cli-error.js";
 
 const COMMANDS: Command[] = [
@@ -12,6 +19,8 @@ const COMMANDS: Command[] = [
   doctor,
   migrateUp,
   migrateStatus,
+  migrateDryRun,
+  migrateReplay,
   migrateAccept,
   migrateUnlock,
 ];

@@ -43,3 +43,13 @@ export {
 } from "./parse-migration.js";
 export { transactionBlockRestriction } from "./transaction-block-restriction.js";
 export { createSourceText, type SourcePosition, type SourceText } from "./source-text.js";
+export {
+  dryRunMigrations,
+  type DryRunFile,
+  type DryRunOptions,
+  type DryRunReport,
+  type LockTaken,
+} from "./dry-run.js";
+export { replayMigrations, type ReplayOptions, type ReplayReport } from "./replay.js";
+export { findPrechecks, type Precheck, type PrecheckResult } from "./data-prechecks.js";
+export { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";

@@ -185,7 +185,7 @@ export function runnerIdentity(): string {
 }
 
 /** The first reason the plan may not run at all, before anything is applied. */
-function blockingProblem(
+export function blockingProblem(
   status: MigrationStatus,
   allowOutOfOrder: boolean,
 ): MigrationFailure | undefined {

@@ -1,7 +1,10 @@
 import {
   acceptChecksum,
   describeHolder,
+  dryRunMigrations,
   migrate,
+  replayMigrations,
+  type MigrationFailure,
   migrationStatus,
   toolkitMigrationsDir,
   unlockMigrations,
@@ -81,10 +84,7 @@ session older than --stale-lock is terminated and audited.`,
     else {
       for (const r of outcome.results)
         io.out(`${r.status.padEnd(7)} ${r.source}/${r.name} (${r.durationMs} ms)`);
-      if (outcome.error)
-        io.err(
-          `error: ${outcome.error.message}${outcome.error.sqlstate ? ` [SQLSTATE ${outcome.error.sqlstate}]` : ""}`,
-        );
+      if (outcome.error) io.err(failureLine(outcome.error));
       else
         io.out(
           `${describeConnectionTarget(url)}: up to date (${outcome.results.length} applied now)`,
@@ -208,5 +208,105 @@ how to clear it. Exit 0 when the lock is free or was freed, 1 otherwise.`,
       if (outcome.prisma) io.err(outcome.prisma.advice);
     }
     return outcome.holder === undefined || outcome.terminated ? EXIT.ok : EXIT.failure;
+  },
+};
+
+function failureLine(failure: MigrationFailure): string {
+  return `error: ${failure.message}${failure.sqlstate ? ` [SQLSTATE ${failure.sqlstate}]` : ""}`;
+}
+
+/** The first failure's position at the top level of --json output, where scripts look. */
+function failureFields(failure: MigrationFailure | undefined) {
+  return {
+    file: failure?.file ?? null,
+    line: failure?.line ?? null,
+    sqlstate: failure?.sqlstate ?? null,
+  };
+}
+
+export const migrateDryRun: Command = {
+  name: "migrate dry-run",
+  summary:
+    "Apply pending migrations to a target and leave it exactly as it was; data prechecks first",
+  usage: `opskit migrate dry-run --dir DIR --database-url URL [--json] [--allow-out-of-order]
+
+Counts, read-only, the rows that would make a data-dependent operation fail
+(NULLs under SET NOT NULL, duplicates under a new UNIQUE or primary key,
+orphans under a new foreign key, rows violating a new CHECK, rows under a
+new NOT NULL column without a default). Then applies every pending file in
+one transaction that is rolled back (or, when a file must run outside a
+transaction, on a scratch copy that is dropped), and reports per file the
+locks it took, the tables it rewrote and its duration, or the failure with
+file, line and SQLSTATE. The target's locks are real while it runs.
+Exit 0 when everything would apply cleanly, 1 otherwise.`,
+  async run(args, io) {
+    const { values } = parse(args, { ...withDir, "allow-out-of-order": { type: "boolean" } });
+    if (!values["database-url"])
+      throw new UsageError("--database-url URL is required (the target to rehearse on).");
+    const url = databaseUrl(values);
+    const report = await dryRunMigrations({
+      connectionString: url,
+      sources: migrationSources(values.dir),
+      allowOutOfOrder: values["allow-out-of-order"] ?? false,
+    });
+    if (values.json) {
+      io.out(JSON.stringify({ ...report, ...failureFields(report.error) }));
+      return report.ok ? EXIT.ok : EXIT.failure;
+    }
+    io.out(
+      `dry-run on ${describeConnectionTarget(url)}: ${report.mode === "rolled_back" ? "one transaction, rolled back" : "a scratch copy, dropped"}; the target is unchanged`,
+    );
+    if (report.prechecks.length) io.out("data prechecks:");
+    for (const p of report.prechecks) {
+      const mark = p.violations === undefined ? "skip" : p.violations ? "FAIL" : "ok  ";
+      const count =
+        p.violations === undefined
+          ? `(${p.skipped})`
+          : p.violations
+            ? `: ${p.violations} violate`
+            : "";
+      io.out(`  ${mark} ${p.source}/${p.file}:${p.line}  ${p.description}${count}`);
+    }
+    if (report.files.length) io.out("migrations:");
+    for (const f of report.files) {
+      const locks = f.locks.map((l) => `${l.relation} ${l.mode}`).join(", ");
+      io.out(
+        `  ${f.status.padEnd(7)} ${f.source}/${f.name}  ${f.durationMs} ms${f.transactional ? "" : " (outside a transaction)"}` +
+          (locks ? `\n            locks: ${locks}` : "") +
+          (f.rewrites.length ? `\n            rewrites: ${f.rewrites.join(", ")}` : ""),
+      );
+    }
+    if (report.error) io.err(failureLine(report.error));
+    else if (!report.ok)
+      io.err("error: data prechecks found rows that would make a migration fail");
+    else io.out(`ok: ${report.files.length} migration(s) would apply`);
+    return report.ok ? EXIT.ok : EXIT.failure;
+  },
+};
+
+export const migrateReplay: Command = {
+  name: "migrate replay",
+  summary: "Apply the whole history in runner order to a fresh scratch database",
+  usage: `opskit migrate replay --dir DIR [--database-url URL] [--json]
+
+Starts an embedded Postgres in a temporary folder (or, with --database-url,
+creates a scratch database on that server), applies the toolkit's and the
+service's migrations from scratch, reports the first failure with file, line
+and SQLSTATE, and removes the scratch database. Exit 0 when the history
+replays, 1 otherwise.`,
+  async run(args, io) {
+    const { values } = parse(args, withDir);
+    const report = await replayMigrations({
+      sources: migrationSources(values.dir),
+      ...(values["database-url"] ? { serverUrl: values["database-url"] } : {}),
+    });
+    if (values.json) io.out(JSON.stringify({ ...report, ...failureFields(report.error) }));
+    else {
+      for (const r of report.results)
+        io.out(`${r.status.padEnd(7)} ${r.source}/${r.name} (${r.durationMs} ms)`);
+      if (report.error) io.err(failureLine(report.error));
+      else io.out(`ok: the history replays from scratch (${report.results.length} migrations)`);
+    }
+    return report.error ? EXIT.failure : EXIT.ok;
   },
 };
