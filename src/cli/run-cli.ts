@@ -2,6 +2,7 @@ import { configCheck, configDocs, configExample } from "./commands/config.js";
 import { doctor } from "./commands/doctor.js";
 import { healthWait } from "./commands/health-wait.js";
 import { migrateStatus, migrateUp } from "./commands/migrate.js";
+import { migrateLint } from "./commands/migrate-lint.js";
 import { EXIT, UsageError, type Command, type Output } from "./cli-error.js";
 
 const COMMANDS: Command[] = [
@@ -12,6 +13,7 @@ const COMMANDS: Command[] = [
   doctor,
   migrateUp,
   migrateStatus,
+  migrateLint,
 ];
 
 function overview(): string {

@@ -11,6 +11,7 @@ export {
 } from "./runner.js";
 export { loadMigrationFiles, migrationChecksum, type MigrationFile } from "./migration-files.js";
 export { findLockHolder, type LockHolder } from "./migration-lock.js";
+export { readHistory, type AppliedMigration } from "./history.js";
 export { toolkitMigrationsDir } from "./toolkit-migrations.js";
 export {
   loadSqlParser,
@@ -24,3 +25,13 @@ export {
 } from "./parse-migration.js";
 export { transactionBlockRestriction } from "./transaction-block-restriction.js";
 export { createSourceText, type SourcePosition, type SourceText } from "./source-text.js";
+export {
+  lintMigrations,
+  parsePgVersion,
+  type LintedFile,
+  type LintOptions,
+  type LintResult,
+} from "./lint/lint-migrations.js";
+export type { LintFinding, LintRule, Severity } from "./lint/lint-rule.js";
+export { LINT_RULES } from "./lint/rules/all-rules.js";
+export { formatFindings, LINT_FORMATS, type LintFormat } from "./lint/format-findings.js";
