@@ -76,12 +76,14 @@ export async function lintMigrations(options: LintOptions): Promise<LintResult> 
   const creations = firstCreations(files);
   const model = createSchemaModel();
   const byKind = new Map<string, LintRule[]>();
-  const anyKind: LintRule[] = [];
-  for (const rule of LINT_RULES) {
-    if (!rule.statement) continue;
-    if (!rule.kinds) anyKind.push(rule);
-    else for (const k of rule.kinds) byKind.set(k, [...(byKind.get(k) ?? []), rule]);
-  }
+  const rulesFor = (kind: string): LintRule[] => {
+    let rules = byKind.get(kind);
+    if (!rules) {
+      rules = LINT_RULES.filter((r) => r.statement && (!r.kinds || r.kinds.includes(kind)));
+      byKind.set(kind, rules);
+    }
+    return rules;
+  };
   let seq = 0;
   for (const file of files) {
     const error = (file as LintFile & { error?: Pending }).error;
@@ -121,21 +123,25 @@ export async function lintMigrations(options: LintOptions): Promise<LintResult> 
     };
     const isNewFile = (index: number) =>
       index === file.index || (options.applied !== undefined && !files[index]?.applied);
+    // One context per file, moved along the statements (rules keep no reference to it).
+    const ctx: StatementContext = {
+      ...base,
+      statement: statements[0]!,
+      index: 0,
+      seq,
+      isNewFile,
+      isNew(key) {
+        const relation = model.relations.get(key);
+        return relation !== undefined && isNewFile(relation.file);
+      },
+      creations,
+      report: (message, location) => base.reportAt(ctx.index, message, location),
+    };
     for (const [index, statement] of statements.entries()) {
-      const ctx: StatementContext = {
-        ...base,
-        statement,
-        index,
-        seq,
-        isNewFile,
-        isNew(key) {
-          const relation = model.relations.get(key);
-          return relation !== undefined && isNewFile(relation.file);
-        },
-        creations,
-        report: (message, location) => base.reportAt(index, message, location),
-      };
-      for (const r of [...(byKind.get(statement.kind) ?? []), ...anyKind]) {
+      ctx.statement = statement;
+      ctx.index = index;
+      ctx.seq = seq;
+      for (const r of rulesFor(statement.kind)) {
         rule = r;
         r.statement!(ctx);
       }

@@ -1,6 +1,7 @@
-import type { Node, RangeVar, TypeName } from "@pgsql/types";
-import { functionKey, nameListKey, names, objectKey, typeKey, unwrap, walk } from "./ast.js";
+import type { Node, RangeVar } from "@pgsql/types";
+import { functionKey, nameListKey, names, objectKey, typeKey, unwrap } from "./ast.js";
 import { relKey, truncateIdentifier } from "./schema-model.js";
+import { statementFacts } from "./statement-facts.js";
 
 export type ObjectKind = "relation" | "type" | "function" | "column";
 
@@ -86,27 +87,20 @@ export function usedObjects(ast: Node): ObjectRef[] {
     kind === "CreateSeqStmt" ? body.sequence : undefined,
     kind === "CompositeTypeStmt" ? body.typevar : undefined,
   ]);
-  const ctes = new Set<string>();
-  walk(ast, (k, b) => {
-    if (k === "CommonTableExpr") ctes.add(b.ctename as string);
-  });
+  const facts = statementFacts(ast);
   const out: ObjectRef[] = [];
-  walk(ast, (k, b) => {
-    if (k === "RangeVar" && !created.has(b)) {
-      const rv = b as RangeVar;
-      if (rv.schemaname || !ctes.has(rv.relname ?? ""))
-        out.push({ kind: "relation", key: relKey(rv), location: rv.location });
-    } else if (k === "TypeName") {
-      const t = b as TypeName;
-      out.push({ kind: "type", key: typeKey(t), location: t.location });
-    } else if (k === "FuncCall") {
-      out.push({
-        kind: "function",
-        key: functionKey(b.funcname as Node[]),
-        location: b.location as number,
-      });
-    }
-  });
+  for (const rv of facts.rangeVars) {
+    if (created.has(rv) || (!rv.schemaname && facts.cteNames.has(rv.relname ?? ""))) continue;
+    out.push({ kind: "relation", key: relKey(rv), location: rv.location });
+  }
+  for (const t of facts.typeNames)
+    out.push({ kind: "type", key: typeKey(t), location: t.location });
+  for (const f of facts.funcCalls)
+    out.push({
+      kind: "function",
+      key: functionKey(f.funcname as Node[]),
+      location: f.location as number,
+    });
   out.push(...usedColumns(kind, body));
   return out;
 }

@@ -3,6 +3,7 @@ import { names, objectKey, unwrap, walk, type NodeBody } from "../ast.js";
 import type { LintRule, StatementContext } from "../lint-rule.js";
 import { usedObjects, type ObjectKind } from "../object-uses.js";
 import { relKey, truncateIdentifier, writtenName } from "../schema-model.js";
+import { statementFacts } from "../statement-facts.js";
 import { show, volatileCall } from "./rule-helpers.js";
 
 /**
@@ -73,15 +74,14 @@ export const volatileInDistinct: LintRule = {
   summary:
     "SELECT DISTINCT with a volatile function (gen_random_uuid(), random()…) in its select list",
   statement(ctx) {
-    walk(ctx.statement.ast, (kind, body) => {
-      if (kind !== "SelectStmt" || !(body.distinctClause as unknown[] | undefined)?.length) return;
-      const fn = volatileCall(body.targetList, ctx.model);
-      if (!fn) return;
+    for (const select of statementFacts(ctx.statement.ast).distinctSelects) {
+      const fn = volatileCall(select.targetList, ctx.model);
+      if (!fn) continue;
       ctx.report(
         `${fn}() gives every row a different value, so DISTINCT over a select list containing it removes no duplicates (an INSERT … SELECT DISTINCT then fails with 23505 on a unique target, once production has duplicates). Apply DISTINCT in a subquery or CTE, and call ${fn}() outside it.`,
       );
-      return false;
-    });
+      return;
+    }
   },
 };
 
@@ -115,8 +115,20 @@ export const useBeforeCreate: LintRule = {
   },
 };
 
+type CreatedName = { name: string; space: string; what: string };
+const createdNamesCache = new WeakMap<object, CreatedName[]>();
+
 /** Names a statement creates, with the namespace they must be unique in. */
-function createdNames(ctx: StatementContext): { name: string; space: string; what: string }[] {
+function createdNames(ctx: StatementContext): CreatedName[] {
+  const ast = ctx.statement.ast;
+  const cached = createdNamesCache.get(ast);
+  if (cached) return cached;
+  const names = findCreatedNames(ctx);
+  createdNamesCache.set(ast, names);
+  return names;
+}
+
+function findCreatedNames(ctx: StatementContext): CreatedName[] {
   const ast = ctx.statement.ast;
   const [kind, body] = unwrap(ast);
   const out: { name: string; space: string; what: string }[] = [];

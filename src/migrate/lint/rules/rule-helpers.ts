@@ -9,15 +9,34 @@ export interface AlterCommand {
   relation: RangeVar | undefined;
 }
 
-/** The sub-commands of an ALTER TABLE statement, with their table's key. */
-export function alterCommands(ctx: StatementContext): AlterCommand[] {
-  const ast = ctx.statement.ast;
+/**
+ * Derived views of a statement that several rules ask for, computed once per
+ * statement (keyed on its AST node).
+ */
+export function perStatement<T>(fn: (ast: Node) => T): (ast: Node) => T {
+  const cache = new WeakMap<object, T>();
+  return (ast) => {
+    let value = cache.get(ast);
+    if (value === undefined) {
+      value = fn(ast);
+      cache.set(ast, value);
+    }
+    return value;
+  };
+}
+
+const alterCommandsOf = perStatement((ast): AlterCommand[] => {
   if (!("AlterTableStmt" in ast)) return [];
   const relation = ast.AlterTableStmt.relation;
   const table = relKey(relation);
   return (ast.AlterTableStmt.cmds ?? []).flatMap((n) =>
     "AlterTableCmd" in n ? [{ cmd: n.AlterTableCmd, table, relation }] : [],
   );
+});
+
+/** The sub-commands of an ALTER TABLE statement, with their table's key. */
+export function alterCommands(ctx: StatementContext): AlterCommand[] {
+  return alterCommandsOf(ctx.statement.ast);
 }
 
 export function columnDefOf(cmd: AlterTableCmd): ColumnDef | undefined {
@@ -28,8 +47,16 @@ export function constraintOf(cmd: AlterTableCmd): Constraint | undefined {
   return cmd.def && "Constraint" in cmd.def ? cmd.def.Constraint : undefined;
 }
 
+const constraintsOfDef = new WeakMap<ColumnDef, Constraint[]>();
+
 export function columnConstraints(def: ColumnDef | undefined): Constraint[] {
-  return (def?.constraints ?? []).flatMap((n) => ("Constraint" in n ? [n.Constraint] : []));
+  if (!def) return [];
+  let list = constraintsOfDef.get(def);
+  if (!list) {
+    list = (def.constraints ?? []).flatMap((n) => ("Constraint" in n ? [n.Constraint] : []));
+    constraintsOfDef.set(def, list);
+  }
+  return list;
 }
 
 /** ALTER TABLE … ADD COLUMN sub-commands of the statement on an existing table. */

@@ -1,7 +1,8 @@
 import type { Node } from "@pgsql/types";
-import { nameListKey, typeKey, walk } from "../ast.js";
+import { nameListKey, typeKey } from "../ast.js";
 import type { LintRule, StatementContext } from "../lint-rule.js";
 import { relKey } from "../schema-model.js";
+import { statementFacts, type StatementFacts } from "../statement-facts.js";
 import { transactionBlockRestriction } from "../../transaction-block-restriction.js";
 import { isZeroDuration, setting, show } from "./rule-helpers.js";
 
@@ -63,33 +64,24 @@ export const banUncommittedTransaction: LintRule = {
   },
 };
 
-/** String constants of a statement, and the enum types it casts them to. */
-function enumUses(ast: Node): { constants: Set<string>; casts: Map<string, Set<string>> } {
-  const constants = new Set<string>();
+/** Constants the statement casts to each type (`'c'::mood`). */
+function castConstants(facts: StatementFacts): Map<string, Set<string>> {
   const casts = new Map<string, Set<string>>();
-  walk(ast, (kind, body) => {
-    if (kind === "A_Const") {
-      const s = (body.sval as { sval?: string } | undefined)?.sval;
-      if (s !== undefined) constants.add(s);
-    } else if (kind === "TypeCast") {
-      const arg = body.arg as { A_Const?: { sval?: { sval?: string } } } | undefined;
-      const value = arg?.A_Const?.sval?.sval;
-      const type = typeKey(body.typeName as never);
-      if (value !== undefined) casts.set(type, (casts.get(type) ?? new Set()).add(value));
-    }
-  });
-  return { constants, casts };
+  for (const cast of facts.typeCasts) {
+    const arg = cast.arg as { A_Const?: { sval?: { sval?: string } } } | undefined;
+    const value = arg?.A_Const?.sval?.sval;
+    const type = typeKey(cast.typeName as never);
+    if (value !== undefined) casts.set(type, (casts.get(type) ?? new Set()).add(value));
+  }
+  return casts;
 }
 
 /** Enum types of the columns of the relations a statement touches, and of the columns it defines. */
-function enumTypesInScope(ctx: StatementContext): Set<string> {
+function enumTypesInScope(ctx: StatementContext, facts: StatementFacts): Set<string> {
   const types = new Set<string>();
-  walk(ctx.statement.ast, (kind, body) => {
-    if (kind === "RangeVar") {
-      const relation = ctx.model.relations.get(relKey(body));
-      for (const c of relation?.columns.values() ?? []) types.add(c.type);
-    } else if (kind === "ColumnDef") types.add(typeKey(body.typeName as never));
-  });
+  for (const rv of facts.rangeVars)
+    for (const c of ctx.model.relations.get(relKey(rv))?.columns.values() ?? []) types.add(c.type);
+  for (const def of facts.columnDefs) types.add(typeKey(def.typeName as never));
   return types;
 }
 
@@ -111,12 +103,14 @@ export const enumValueUsedInSameTransaction: LintRule = {
       return;
     }
     if (added.size === 0) return;
-    const { constants, casts } = enumUses(ast);
+    const facts = statementFacts(ast);
+    let casts: Map<string, Set<string>> | undefined;
     let inScope: Set<string> | undefined;
     for (const [type, values] of added) {
       for (const value of values) {
-        if (!constants.has(value)) continue;
-        inScope ??= enumTypesInScope(ctx);
+        if (!facts.strings.has(value)) continue;
+        casts ??= castConstants(facts);
+        inScope ??= enumTypesInScope(ctx, facts);
         if (!casts.get(type)?.has(value) && !inScope.has(type)) continue;
         ctx.report(
           `'${value}' was added to enum ${show(type)} earlier in this transaction; Postgres refuses to use a new enum value before the ADD VALUE commits (55P04 unsafe use of new value, PG 12+). Put ALTER TYPE … ADD VALUE in its own migration, before the one that uses the value.`,

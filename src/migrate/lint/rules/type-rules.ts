@@ -1,7 +1,7 @@
 import type { ColumnDef, Node } from "@pgsql/types";
 import { isArrayType, names, typeKey, typeMods } from "../ast.js";
 import type { LintRule, Severity, StatementContext } from "../lint-rule.js";
-import { columnConstraints } from "./rule-helpers.js";
+import { columnConstraints, perStatement } from "./rule-helpers.js";
 
 interface TypedColumn {
   def: ColumnDef;
@@ -10,7 +10,7 @@ interface TypedColumn {
 }
 
 /** Column definitions of CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE. */
-function typedColumns(ast: Node): TypedColumn[] {
+const typedColumns = perStatement((ast: Node): TypedColumn[] => {
   const out: TypedColumn[] = [];
   const add = (def: ColumnDef, pk: Set<string>) => {
     const cons = columnConstraints(def);
@@ -36,7 +36,7 @@ function typedColumns(ast: Node): TypedColumn[] {
     }
   }
   return out;
-}
+});
 
 function typeRule(
   id: string,
