@@ -39,8 +39,9 @@ function squawkBinary(): string {
 interface Run {
   wallMs: number;
   cpuMs: number;
-  stdout: string;
 }
+
+const discard = path.join(os.tmpdir(), `opskit-bench-lint-${process.pid}.out`);
 
 /** Runs a command under bash and reads the child's user + sys CPU from `times`. */
 function measure(command: string, args: string[]): Run {
@@ -50,7 +51,7 @@ function measure(command: string, args: string[]): Run {
     ["-c", '"$@" > "$OUT" 2>/dev/null; times', "bash", command, ...args],
     {
       encoding: "utf8",
-      env: { ...process.env, OUT: path.join(os.tmpdir(), `opskit-bench-lint-${process.pid}.out`) },
+      env: { ...process.env, OUT: discard },
     },
   );
   const wallMs = performance.now() - started;
@@ -60,7 +61,7 @@ function measure(command: string, args: string[]): Run {
     const m = /^(\d+)m([\d.]+)s$/.exec(t ?? "");
     return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
   };
-  return { wallMs, cpuMs: (seconds(children[0]) + seconds(children[1])) * 1000, stdout: "" };
+  return { wallMs, cpuMs: (seconds(children[0]) + seconds(children[1])) * 1000 };
 }
 
 function best(runs: Run[]): { wallMs: number; cpuMs: number } {
@@ -293,6 +294,7 @@ const bench: Benchmark = async ({ quick }) => {
     };
   } finally {
     await rm(tmp, { recursive: true, force: true });
+    await rm(discard, { force: true });
   }
 };
 
