@@ -9,6 +9,7 @@ import {
   migrateUnlock,
   migrateUp,
 } from "./commands/migrate.js";
+import { migrateLint } from "./commands/migrate-lint.js";
 import { EXIT, UsageError, type Command, type Output } from "./cli-error.js";
 
 const COMMANDS: Command[] = [
@@ -23,6 +24,7 @@ const COMMANDS: Command[] = [
   migrateReplay,
   migrateAccept,
   migrateUnlock,
+  migrateLint,
 ];
 
 function overview(): string {

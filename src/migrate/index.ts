@@ -30,6 +30,7 @@ export {
   RUNNER_APPLICATION_NAME,
   type LockHolder,
 } from "./migration-lock.js";
+export { readHistory, type AppliedMigration } from "./history.js";
 export { toolkitMigrationsDir } from "./toolkit-migrations.js";
 export {
   loadSqlParser,
@@ -53,3 +54,13 @@ export {
 export { replayMigrations, type ReplayOptions, type ReplayReport } from "./replay.js";
 export { findPrechecks, type Precheck, type PrecheckResult } from "./data-prechecks.js";
 export { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
+export {
+  lintMigrations,
+  parsePgVersion,
+  type LintedFile,
+  type LintOptions,
+  type LintResult,
+} from "./lint/lint-migrations.js";
+export type { LintFinding, LintRule, Severity } from "./lint/lint-rule.js";
+export { LINT_RULES } from "./lint/rules/all-rules.js";
+export { formatFindings, LINT_FORMATS, type LintFormat } from "./lint/format-findings.js";
