@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import pg from "pg";
+// The linter's own modules rather than the migrate area's index: the index
+// pulls in the runner (pg, the db area), and a lint in a pre-commit hook
+// should start fast. pg is loaded only with --database-url.
 import {
   formatFindings,
-  lintMigrations,
   LINT_FORMATS,
-  parsePgVersion,
-  readHistory,
   type LintFormat,
-} from "../../migrate/index.js";
+} from "../../migrate/lint/format-findings.js";
+import { lintMigrations, parsePgVersion } from "../../migrate/lint/lint-migrations.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
 
@@ -31,6 +31,8 @@ function opskitVersion(): string {
 }
 
 async function appliedMigrations(url: string) {
+  const { default: pg } = await import("pg");
+  const { readHistory } = await import("../../migrate/history.js");
   const client = new pg.Client({ connectionString: url, application_name: "opskit-migrate-lint" });
   await client.connect();
   try {
