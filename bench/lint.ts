@@ -18,6 +18,8 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { lintMigrations } from "../src/migrate/index.js";
+import { startEmbeddedPostgres } from "../src/db/index.js";
+import { runtimeVerdict } from "./catch-runtime.js";
 import type { Benchmark } from "./harness.js";
 import { round, versions } from "./harness.js";
 
@@ -134,9 +136,10 @@ interface Case {
   failing: { file: string; line: number; endLine: number };
   opskitRules: string[];
   dataDependent: boolean;
+  prodData?: string;
 }
 
-async function catchTable(squawk: string) {
+async function catchTable(squawk: string, serverUrl: string) {
   const rows: Record<string, string>[] = [];
   for (const name of (await readdir(casesDir)).sort()) {
     const dir = path.join(casesDir, name);
@@ -171,7 +174,11 @@ async function catchTable(squawk: string) {
         : theirs.length
           ? `✗ (only generic: ${[...new Set(theirs)].join(", ")})`
           : "✗",
-      "dry-run / replay": caught.length && !spec.dataDependent ? "n/a (lint)" : "see dry-run",
+      ...(await runtimeVerdict(serverUrl, {
+        dir,
+        failingFile: spec.failing.file,
+        ...(spec.prodData ? { prodData: spec.prodData } : {}),
+      }).then((v) => ({ "dry-run": v.dryRun, replay: v.replay }))),
     });
   }
   return rows;
@@ -220,14 +227,22 @@ const bench: Benchmark = async ({ quick }) => {
     const perStatement = (ms: number) => round((ms * 1000) / statements, 2);
     // Per-statement work without process start: (corpus − tiny file) / statements.
     const marginal = (corpus: number, cold: number) => perStatement(corpus - cold);
-    const catches = await catchTable(squawk);
+    // One Postgres for the dry-run and replay columns (scratch databases, dropped).
+    const server = await startEmbeddedPostgres({
+      dataDir: path.join(tmp, "pg"),
+      port: 54500,
+      persistent: false,
+    });
+    const catches = await catchTable(squawk, server.url).finally(() => server.stop());
     const squawkVersion = spawnSync(squawk, ["--version"], { encoding: "utf8" }).stdout.trim();
     console.log("\ncatch table (the 18 deploy-failure cases):");
     console.table(
-      catches.map(({ case: c, "opskit lint": ok, squawk: sq }) => ({
-        case: c,
-        opskit: ok,
-        squawk: sq,
+      catches.map((c) => ({
+        case: c.case,
+        lint: c["opskit lint"]?.startsWith("✓") ? "✓" : "✗",
+        "dry-run": c["dry-run"],
+        replay: c.replay,
+        squawk: c.squawk?.startsWith("fires") ? "fires" : "✗",
       })),
     );
     return {
@@ -276,6 +291,8 @@ const bench: Benchmark = async ({ quick }) => {
         catch_table: catches,
         caught: {
           opskit: catches.filter((c) => c["opskit lint"]?.startsWith("✓")).length,
+          dry_run: catches.filter((c) => c["dry-run"]?.startsWith("✓")).length,
+          replay: catches.filter((c) => c.replay?.startsWith("✓")).length,
           squawk_fires_on_failing_statement: catches.filter((c) => c.squawk?.startsWith("fires"))
             .length,
         },

@@ -41,7 +41,17 @@ async function applyTransactional(
       "select set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
       [file.lockTimeout, file.statementTimeout],
     );
-    await client.query(file.sql);
+    // Statement by statement inside the transaction (the same semantics as
+    // sending the file whole): a failure then names its own statement's line
+    // even when Postgres gives no position (0A000, 42P07, 55000, …).
+    for (const statement of file.statements) {
+      try {
+        await client.query(statement.sql);
+      } catch (thrown) {
+        await client.query("rollback").catch(() => undefined);
+        return describeFailure(thrown, file, statement.start);
+      }
+    }
     await insertHistory(client, file, ctx, started);
     await client.query("commit");
     return undefined;

@@ -192,13 +192,23 @@ async function observe(
           "select set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
           [file.lockTimeout, file.statementTimeout],
         );
-        await client.query(file.sql);
+        for (const statement of file.statements) {
+          try {
+            await client.query(statement.sql);
+          } catch (thrown) {
+            throw Object.assign(new Error("statement failed"), {
+              cause: thrown,
+              start: statement.start,
+            });
+          }
+        }
         const after = await heldLocks(client);
         const seen = new Set(before.map((l) => `${l.relation}\0${l.mode}`));
         locks = after.filter((l) => !seen.has(`${l.relation}\0${l.mode}`));
         if (ownTransactions) await client.query("commit");
       } catch (thrown) {
-        failure = describeFailure(thrown, file);
+        const at = thrown as { cause?: unknown; start?: number };
+        failure = describeFailure(at.cause ?? thrown, file, at.start ?? 0);
       }
     } else {
       await client.query(

@@ -23,9 +23,9 @@ export interface MigrationFailure {
 }
 
 /**
- * A failed statement as the operator needs it: the file, the line (from the
- * error's character position, offset by where the statement starts in the
- * file when it ran on its own), the SQLSTATE and Postgres' message.
+ * A failed statement as the operator needs it: the file, the line (where the
+ * statement starts, moved to the error's character position within it when
+ * Postgres gives one), the SQLSTATE and Postgres' message.
  */
 export function describeFailure(
   thrown: unknown,
@@ -37,12 +37,7 @@ export function describeFailure(
   const position = Number(error.position);
   const offset =
     Number.isFinite(position) && position > 0 ? statementStart + position - 1 : statementStart;
-  const line =
-    Number.isFinite(position) && position > 0
-      ? file.sql.slice(0, offset).split("\n").length
-      : statementStart > 0
-        ? file.sql.slice(0, statementStart).split("\n").length
-        : undefined;
+  const line = file.sql.slice(0, offset).split("\n").length;
   const sqlstate =
     typeof error.code === "string" && /^[0-9A-Z]{5}$/.test(error.code) ? error.code : undefined;
   return {

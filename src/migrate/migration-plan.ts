@@ -47,9 +47,13 @@ export interface MigrationStatus {
   duplicates: DuplicateVersion[];
 }
 
-/** The leading digits of a migration name: `0002_add_x.sql` → `0002`; none → undefined. */
+/**
+ * The version a migration name starts with: its leading groups of digits
+ * (`0002_add_x.sql` → `0002`, `20240101_0900_accounts.sql` → `20240101_0900`,
+ * Prisma's `20240101120000_init` → `20240101120000`); none → undefined.
+ */
 export function versionOf(name: string): string | undefined {
-  return /^(\d+)/.exec(name)?.[1];
+  return /^(\d+(?:[_-]\d+)*)(?![\d])/.exec(name)?.[1];
 }
 
 /**

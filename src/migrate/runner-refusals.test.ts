@@ -5,7 +5,7 @@ import { captureOutput, migrationDirs, queryRows } from "../../test/helpers.js";
 import { after, test } from "node:test";
 import { createTestDatabase } from "../../test/db.js";
 import { runCli } from "../cli/index.js";
-import { acceptChecksum, migrate, migrationStatus } from "./index.js";
+import { acceptChecksum, migrate, migrationStatus, versionOf } from "./index.js";
 
 const db = await createTestDatabase({ empty: true });
 const dirs = await migrationDirs();
@@ -141,4 +141,24 @@ test("migrate status (CLI) lists states, warns on more than one pending, and exi
   const up = captureOutput();
   assert.equal(await runCli(["migrate", "up", ...args], up.io), 1);
   assert.match(up.err.join("\n"), /0001_a\.sql was changed after it was applied/);
+});
+
+test("a version is the leading groups of digits: date_time names are distinct, same-day names are not", () => {
+  assert.equal(versionOf("0002_add_x.sql"), "0002");
+  assert.equal(versionOf("20240101_0900_accounts.sql"), "20240101_0900");
+  assert.equal(versionOf("20240101120000_init"), "20240101120000");
+  assert.equal(versionOf("20240101_create_type.sql"), "20240101");
+  assert.equal(versionOf("init.sql"), undefined);
+});
+
+test("a failure Postgres gives no position for still names the failing statement's line", async () => {
+  const d = await dirs.dir("no-position", {
+    "0001_twice.sql": "create table twice_t (id int);\n\ncreate table twice_t (id int);\n",
+  });
+  const { error } = await migrate({
+    connectionString: db.url,
+    sources: [{ source: "no-position", dir: d }],
+  });
+  assert.equal(error?.sqlstate, "42P07");
+  assert.equal(error?.line, 3);
 });
