@@ -64,6 +64,20 @@ export const ERROR_CODES = {
     summary:
       "A config manifest is malformed (duplicate or undescribed variable, bad default or example).",
   },
+  INBOX_CONFIG_INVALID: {
+    status: 500,
+    summary:
+      "An inbox source or verifier is misconfigured (no secret, bad key rule, duplicate name).",
+  },
+  WEBHOOK_UNVERIFIED: {
+    status: 401,
+    summary:
+      "The webhook's signature is missing or invalid, or its timestamp is outside the tolerance.",
+  },
+  INBOX_BUSY: {
+    status: 503,
+    summary: "The inbox could not store the event in time; nothing was acknowledged, retry later.",
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
