@@ -10,7 +10,7 @@ import { listenForNotifications, type NotificationListener } from "./notificatio
 import { runJob } from "./run-job.js";
 import { createSettler } from "./settler.js";
 import { claimJobs, claimLimitedJobs } from "./sql/claim-jobs.js";
-import { heartbeatWorker, removeWorker } from "./sql/heartbeat-worker.js";
+import { globallyLimitedQueues, heartbeatWorker, removeWorker } from "./sql/heartbeat-worker.js";
 import { setQueueConcurrency } from "./sql/queue-admin.js";
 
 /** A queue a worker serves, optionally with its own limits. */
@@ -88,10 +88,19 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       ...new Set([...deps.tasks.values()].map((t) => t.options.queue ?? "default")),
     ]
   ).map((q) => (typeof q === "string" ? { name: q } : q));
-  const general = selections.filter(
-    (q) => q.concurrency === undefined && q.globalConcurrency === undefined,
-  );
-  const limited = selections.filter((q) => !general.includes(q));
+  // Queues with a limit are claimed one by one; which have a global limit is
+  // re-read with every heartbeat (an operator or another worker may set one).
+  let general: QueueSelection[] = [];
+  let limited: QueueSelection[] = [];
+  const route = (globallyLimited: Set<string>) => {
+    const isLimited = (q: QueueSelection) =>
+      q.concurrency !== undefined ||
+      q.globalConcurrency !== undefined ||
+      globallyLimited.has(q.name);
+    general = selections.filter((q) => !isLimited(q));
+    limited = selections.filter(isLimited);
+  };
+  route(new Set());
   const served = new Set(selections.map((q) => q.name));
 
   const buffer: { job: ClaimedJob; claimedAt: number }[] = [];
@@ -235,6 +244,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
         { id, queues: [...served], concurrency },
         leaseMs,
       );
+      route(new Set(await globallyLimitedQueues(deps.pool, [...served])));
       lastHeartbeat = Date.now();
       deps.metrics?.heartbeat(lastHeartbeat);
       for (const jobId of cancelled) cancel(jobId);
@@ -275,7 +285,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   }
 
   const setup = Promise.all(
-    limited
+    selections
       .filter((q) => q.globalConcurrency !== undefined)
       .map((q) => setQueueConcurrency(deps.pool, q.name, q.globalConcurrency!)),
   );
@@ -302,7 +312,6 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
         attempt: job.attempts,
         worker: id,
         outcome: "release",
-        runAt: new Date(),
       });
     }
     const all = () => Promise.all([...running.values()].map((r) => r.done));

@@ -32,8 +32,8 @@ export interface Settlement {
   outcome: Outcome;
   /** Appended to the job's errors (retry, dead, release, cancelled). */
   error?: JobError | undefined;
-  /** When to run again (retry, release). */
-  runAt?: Date | undefined;
+  /** Run again this many ms from now, by the database's clock (retry, release; default 0). */
+  delayMs?: number | undefined;
   startedAt?: Date | undefined;
 }
 

@@ -32,7 +32,6 @@ export async function rescueExpiredJobs(
         : job.attempts >= job.max_attempts
           ? "dead"
           : "retry",
-      runAt: now,
       error: {
         attempt: job.attempts,
         at: now.toISOString(),

@@ -85,7 +85,6 @@ function outcomeOfAbort(
     return {
       ...base,
       outcome: "release",
-      runAt: new Date(),
       error: jobError(job, error, o.worker),
     };
   }
@@ -117,7 +116,7 @@ function failure(
     { job_id: job.id, task: job.task, attempt: job.attempts, retry_in_ms: delay, err: error },
     "job failed; will retry",
   );
-  return { ...base, outcome: "retry", runAt: new Date(Date.now() + delay), error: record };
+  return { ...base, outcome: "retry", delayMs: delay, error: record };
 }
 
 function jobError(job: ClaimedJob, error: Error, worker: string): JobError {

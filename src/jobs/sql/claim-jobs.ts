@@ -79,9 +79,9 @@ export async function claimLimitedJobs(
     [queue],
   );
   const row = q[0];
-  if (row === undefined || row.paused) return [];
+  if (row?.paused) return [];
   let limit = o.limit;
-  if (row.concurrency !== null) {
+  if (row !== undefined && row.concurrency !== null) {
     const { rows } = await client.query<{ n: number }>(
       "select count(*)::int as n from opskit.jobs where queue = $1 and state = 'running'",
       [queue],

@@ -34,6 +34,15 @@ export async function heartbeatWorker(
   return rows.map((r) => r.id);
 }
 
+/** Which of `queues` have a global concurrency limit (claimed one queue at a time, under its row lock). */
+export async function globallyLimitedQueues(db: Queryable, queues: string[]): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    "select name from opskit.job_queues where name = any($1) and concurrency is not null",
+    [queues],
+  );
+  return rows.map((r) => r.name);
+}
+
 /** Removes the worker's row when it stops. */
 export async function removeWorker(db: Queryable, workerId: string): Promise<void> {
   await db.query("delete from opskit.job_workers where id = $1", [workerId]);

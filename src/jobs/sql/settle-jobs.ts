@@ -19,15 +19,15 @@ const APPEND_ERROR = (errors: string, error: string) =>
  * requested ends it as cancelled instead.
  *
  * completed / cancelled → opskit.job_history (unless keepHistory is false);
- * dead → opskit.dead_jobs; retry → scheduled or ready at runAt;
- * release → ready at runAt with the attempt given back (it never really ran).
+ * dead → opskit.dead_jobs; retry → scheduled or ready after delayMs;
+ * release → ready with the attempt given back (it never really ran).
  */
 const SETTLE_SQL = `with s as (
   select * from json_to_recordset($1::json)
     as s(id bigint, attempt integer, worker text, outcome text, error jsonb,
-         run_at timestamptz, started_at timestamptz)
+         delay_ms bigint, started_at timestamptz)
 ), t as (
-  select j.id, s.error, s.run_at, s.started_at,
+  select j.id, s.error, s.delay_ms, s.started_at,
          case when s.outcome in ('retry', 'release') and j.cancel_requested_at is not null
               then 'cancelled' else s.outcome end as outcome
     from opskit.jobs j join s on s.id = j.id
@@ -62,8 +62,8 @@ const SETTLE_SQL = `with s as (
     from dead
 ), again as (
   update opskit.jobs j
-     set state = case when t.run_at <= now() then 'ready' else 'scheduled' end,
-         run_at = t.run_at,
+     set state = case when coalesce(t.delay_ms, 0) <= 0 then 'ready' else 'scheduled' end,
+         run_at = now() + coalesce(t.delay_ms, 0) * interval '1 millisecond',
          attempts = case when t.outcome = 'release' then j.attempts - 1 else j.attempts end,
          locked_by = null, locked_at = null, lease_expires_at = null, heartbeat_at = null,
          errors = ${APPEND_ERROR("j.errors", "t.error")}
@@ -93,7 +93,7 @@ export async function settleJobs(
         worker: s.worker,
         outcome: s.outcome,
         error: s.error ?? null,
-        run_at: s.runAt?.toISOString() ?? null,
+        delay_ms: s.delayMs ?? 0,
         started_at: s.startedAt?.toISOString() ?? null,
       })),
     ),
