@@ -129,7 +129,10 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     [...running.values()].filter((r) => r.job.queue === queue).length;
 
   async function claimOnce(): Promise<boolean> {
-    let free = capacity - buffer.length - running.size;
+    // Outcomes not yet written count against capacity: if the database slows
+    // down, the worker stops claiming instead of piling up unacknowledged work
+    // (which a crash would make run again).
+    let free = capacity - buffer.length - running.size - settler.pending();
     if (free <= 0 || buffer.length > prefetch / 2) return false;
     let full = false;
     const claimed: ClaimedJob[] = [];
@@ -315,10 +318,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       });
     }
     const all = () => Promise.all([...running.values()].map((r) => r.done));
-    const finished = await Promise.race([
-      all().then(() => true),
-      sleep(Math.max(0, left() - abortGraceMs - 200)).then(() => false),
-    ]);
+    const finished = await within(all(), left() - abortGraceMs - 200);
     if (!finished) {
       log.warn({ running: running.size }, "shutdown budget running out: interrupting jobs");
       for (const r of running.values()) {
@@ -329,14 +329,16 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
           ),
         );
       }
-      await Promise.race([all(), sleep(left())]);
+      await within(all(), left());
     }
     clearInterval(heartbeatTimer);
     const drained = await settler.drain(left());
     await listener?.close();
     await removeWorker(deps.pool, id).catch(() => undefined);
     log.info({ drained, left_ms: Math.round(left()) }, "worker stopped");
-    return finished && drained && left() > 0;
+    // Interrupted jobs are part of a drain (they resume from their checkpoint);
+    // only outcomes left unwritten make it unclean.
+    return drained && running.size === 0;
   }
 
   return {
@@ -348,6 +350,15 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves true when `work` settles within `ms`, false otherwise (and clears its timer). */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>(
+    (resolve) => (timer = setTimeout(resolve, Math.max(0, ms), false)),
+  );
+  try {
+    return await Promise.race([work.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
