@@ -94,8 +94,8 @@ export const ERROR_CODES = {
   },
   WEBHOOK_UNVERIFIED: {
     status: 401,
-    summary:
-      "The webhook's signature is missing or invalid, or its timestamp is outside the tolerance.",
+    // Sent as is: one message for every cause, so a forger learns nothing.
+    summary: "The webhook could not be verified.",
   },
   INBOX_BUSY: {
     status: 503,

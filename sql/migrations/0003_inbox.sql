@@ -8,6 +8,8 @@ create table opskit.inbox_sources (
   verifier text not null,
   -- Payloads of finished events older than this are pruned; null keeps them.
   retention_days integer check (retention_days > 0),
+  -- Processing attempts before an event is dead (replays from the CLI use it).
+  max_attempts integer not null default 10,
   paused boolean not null default false,
   paused_at timestamptz,
   paused_by text,
