@@ -1,6 +1,7 @@
 import { configCheck, configDocs, configExample } from "./commands/config.js";
 import { doctor } from "./commands/doctor.js";
 import { healthWait } from "./commands/health-wait.js";
+import { inboxCommands } from "./commands/inbox.js";
 import { migrateStatus, migrateUp } from "./commands/migrate.js";
 import { EXIT, UsageError, type Command, type Output } from "./cli-error.js";
 
@@ -12,6 +13,7 @@ const COMMANDS: Command[] = [
   doctor,
   migrateUp,
   migrateStatus,
+  ...inboxCommands,
 ];
 
 function overview(): string {
