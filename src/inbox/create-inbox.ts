@@ -30,7 +30,10 @@ export interface CreateInboxOptions {
   /** How long a request may wait for its commit before it is answered 503; default 4 s (Shopify gives up at 5 s). */
   storeTimeoutMs?: number;
   /** Group-commit tuning. */
-  writer?: Pick<EventWriterOptions, "maxBatch" | "maxConcurrent" | "maxQueued">;
+  writer?: Pick<
+    EventWriterOptions,
+    "maxBatch" | "maxConcurrent" | "maxQueued" | "preparedStatements"
+  >;
   /** The clock verifiers compare timestamps with; default `Date.now`. */
   now?: () => number;
 }

@@ -11,10 +11,17 @@ export interface EventWriterOptions {
   sources: readonly SourceJobSettings[];
   /** Most events in one statement; default 64. */
   maxBatch?: number;
-  /** Statements in flight at once; default 4 (keep it under the pool's size). */
+  /**
+   * Statements in flight at once; default 1. One at a time makes the batches
+   * as large as the waiting requests: on the 2-core reference box that gave
+   * the most events per second (bench/inbox.ts), since each statement has a
+   * fixed cost (the job insert function, index updates) well above a row's.
+   */
   maxConcurrent?: number;
   /** Events waiting for a statement before new ones are refused (503); default 2,000. */
   maxQueued?: number;
+  /** Named prepared statements; default true. False through a transaction-mode pooler. */
+  preparedStatements?: boolean;
   /** Called with the size of each committed batch. */
   onBatch?: (size: number) => void;
 }
@@ -58,7 +65,7 @@ interface Waiting {
  */
 export function createEventWriter(options: EventWriterOptions): EventWriter {
   const maxBatch = options.maxBatch ?? 64;
-  const maxConcurrent = options.maxConcurrent ?? 4;
+  const maxConcurrent = options.maxConcurrent ?? 1;
   const maxQueued = options.maxQueued ?? 2_000;
   const queue: Waiting[] = [];
   let inFlight = 0;
@@ -88,6 +95,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         options.pool,
         batch.map((w) => w.event),
         options.sources,
+        { prepared: options.preparedStatements ?? true },
       );
       options.onBatch?.(batch.length);
       batch.forEach((w, i) => {

@@ -58,15 +58,16 @@ select ins.id, ins.source, ins.dedupe_key, enq.n as jobs from ins cross join enq
  * duplicate, even one arriving at the same instant on another connection, a
  * no-op with no job. Returns each event's new id in input order, or
  * undefined for a duplicate (of a stored event, or of an earlier event in
- * the same batch).
+ * the same batch). `prepared: false` through a transaction-mode pooler.
  */
 export async function storeInboxEvents(
   db: Queryable,
   events: readonly NewInboxEvent[],
   sources: readonly SourceJobSettings[],
+  options: { prepared?: boolean } = {},
 ): Promise<(string | undefined)[]> {
   const column = <T>(pick: (e: NewInboxEvent) => T) => events.map(pick);
-  const { rows } = await db.query<{ id: string; source: string; dedupe_key: string }>(STORE_SQL, [
+  const values = [
     column((e) => e.source),
     column((e) => e.dedupeKey),
     column((e) => e.topic),
@@ -79,7 +80,14 @@ export async function storeInboxEvents(
     column((e) => e.signedAt),
     sources.map((s) => s.name),
     sources.map((s) => s.maxAttempts),
-  ]);
+  ];
+  // A named prepared statement is planned once per connection: on a busy
+  // box planning this statement costs about as much as running it.
+  const { rows } = await db.query<{ id: string; source: string; dedupe_key: string }>(
+    options.prepared === false
+      ? { text: STORE_SQL, values }
+      : { name: "opskit_inbox_store_events", text: STORE_SQL, values },
+  );
   const ids = new Map(rows.map((r) => [`${r.source}\u0000${r.dedupe_key}`, r.id]));
   return events.map((e) => {
     const key = `${e.source}\u0000${e.dedupeKey}`;
