@@ -2,6 +2,15 @@ import { configCheck, configDocs, configExample } from "./commands/config.js";
 import { doctor } from "./commands/doctor.js";
 import { healthWait } from "./commands/health-wait.js";
 import { migrateStatus, migrateUp } from "./commands/migrate.js";
+import { jobsList, jobsShow, jobsStats } from "./commands/jobs.js";
+import {
+  jobsCancel,
+  jobsPause,
+  jobsPrune,
+  jobsRescue,
+  jobsResume,
+  jobsRetry,
+} from "./commands/jobs-actions.js";
 import { EXIT, UsageError, type Command, type Output } from "./cli-error.js";
 
 const COMMANDS: Command[] = [
@@ -12,6 +21,15 @@ const COMMANDS: Command[] = [
   doctor,
   migrateUp,
   migrateStatus,
+  jobsStats,
+  jobsList,
+  jobsShow,
+  jobsRetry,
+  jobsCancel,
+  jobsPause,
+  jobsResume,
+  jobsRescue,
+  jobsPrune,
 ];
 
 function overview(): string {
