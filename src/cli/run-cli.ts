@@ -3,6 +3,15 @@ import { doctor } from "./commands/doctor.js";
 import { healthWait } from "./commands/health-wait.js";
 import { inboxCommands } from "./commands/inbox.js";
 import { migrateStatus, migrateUp } from "./commands/migrate.js";
+import { jobsList, jobsShow, jobsStats } from "./commands/jobs.js";
+import {
+  jobsCancel,
+  jobsPause,
+  jobsPrune,
+  jobsRescue,
+  jobsResume,
+  jobsRetry,
+} from "./commands/jobs-actions.js";
 import { EXIT, UsageError, type Command, type Output } from "./cli-error.js";
 
 const COMMANDS: Command[] = [
@@ -13,6 +22,15 @@ const COMMANDS: Command[] = [
   doctor,
   migrateUp,
   migrateStatus,
+  jobsStats,
+  jobsList,
+  jobsShow,
+  jobsRetry,
+  jobsCancel,
+  jobsPause,
+  jobsResume,
+  jobsRescue,
+  jobsPrune,
   ...inboxCommands,
 ];
 

@@ -49,6 +49,8 @@ export interface Worker {
   stop(budgetMs?: number): Promise<boolean>;
   /** Jobs running now and claimed but not started. */
   load(): { running: number; buffered: number };
+  /** Resolves once the first heartbeat was attempted (the worker is registered and claiming). */
+  ready(): Promise<void>;
   /** Epoch ms of the last successful heartbeat; undefined before the first. */
   lastHeartbeatAt(): number | undefined;
   readonly heartbeatIntervalMs: number;
@@ -293,8 +295,8 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       .map((q) => setQueueConcurrency(deps.pool, q.name, q.globalConcurrency!)),
   );
   const heartbeatTimer = setInterval(() => void heartbeat(), heartbeatIntervalMs);
-  const loop = setup
-    .then(() => heartbeat())
+  const firstHeartbeat = setup.then(() => heartbeat()).catch(() => undefined);
+  const loop = firstHeartbeat
     .then(() => claimLoop())
     .catch((error: unknown) =>
       log.error({ err: toError(error) }, "the worker's claim loop stopped"),
@@ -345,6 +347,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     id,
     stop: (budgetMs) => (stopped ??= stop(budgetMs)),
     load: () => ({ running: running.size, buffered: buffer.length }),
+    ready: () => firstHeartbeat,
     lastHeartbeatAt: () => lastHeartbeat,
     heartbeatIntervalMs,
   };

@@ -26,7 +26,9 @@ import {
   type MigrationSource,
 } from "../migrate/index.js";
 import { OpskitError } from "../errors.js";
+import type { Queue } from "../jobs/index.js";
 import { resolveDatabase, type ServiceDatabase } from "./database.js";
+import { createServiceQueue, startServiceWorker, type ServiceJobs } from "./service-jobs.js";
 import { runShutdown, type ShutdownPhase } from "./shutdown.js";
 
 export type Role = "api" | "worker" | "migrate" | "all";
@@ -40,6 +42,8 @@ export interface ServiceContext<C> {
   pool: Pool;
   health: Health;
   metrics: Metrics;
+  /** The job queue: every role may enqueue (`ctx.queue.add(task, payload, { tx })`). */
+  queue: Queue;
   role: Role;
   /** Registers background work to stop during shutdown (after HTTP has drained). */
   onShutdown(name: string, stop: (remainingMs: number) => Promise<boolean | void>): void;
@@ -58,6 +62,11 @@ export interface ServiceOptions<M extends Manifest> {
   routes?: (ctx: ServiceContext<ConfigOf<M>>) => Hono<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the service's own env
   /** Extra readiness checks. */
   checks?: (ctx: ServiceContext<ConfigOf<M>>) => HealthCheck[];
+  /**
+   * Tasks and schedules of the job queue. Roles `worker` and `all` run a
+   * worker (drained at shutdown, after HTTP); every role can enqueue.
+   */
+  jobs?: (ctx: Omit<ServiceContext<ConfigOf<M>>, "queue">) => ServiceJobs;
   /** Background work started once the service is ready (role `worker` or `all`). */
   startWorkers?: (ctx: ServiceContext<ConfigOf<M>>) => Promise<void> | void;
   /** Environment to read; default `process.env`. */
@@ -168,14 +177,19 @@ export async function startService<M extends Manifest>(
       checks: [postgresCheck(pool)],
     });
     const metrics = createMetrics({ defaultMetrics: true });
-    const ctx: ServiceContext<ConfigOf<M>> = {
+    const base = {
       config,
       log,
       pool,
       health,
       metrics,
       role,
-      onShutdown: (name, run) => shutdownHooks.push({ name, run }),
+      onShutdown: (name: string, run: ShutdownPhase["run"]) => shutdownHooks.push({ name, run }),
+    };
+    const jobs = options.jobs?.(base);
+    const ctx: ServiceContext<ConfigOf<M>> = {
+      ...base,
+      queue: createServiceQueue({ pool, log, metrics, config }, jobs),
     };
 
     if (role === "migrate") {
@@ -196,7 +210,11 @@ export async function startService<M extends Manifest>(
     });
     const http = await startHttpServer(app, { port: config.PORT, host: config.HOST });
     await health.start(); // runs the first round of checks before returning
-    if (role === "worker" || role === "all") await options.startWorkers?.(ctx);
+    if (role === "worker" || role === "all") {
+      const stopWorker = await startServiceWorker(ctx, jobs);
+      if (stopWorker) ctx.onShutdown("jobs", stopWorker);
+      await options.startWorkers?.(ctx);
+    }
     health.markStarted();
     return finish(ctx, http);
   } catch (error) {
