@@ -4,6 +4,7 @@ import { bakeryManifest } from "./manifest.js";
 import { bakeryRoutes } from "./routes.js";
 import { createStoreApi } from "./store-api.js";
 import { bakeryJobs } from "./tasks.js";
+import { bakeryInbox } from "./webhooks.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 // Migrations are read from the source tree, also when running from dist/.
@@ -24,4 +25,5 @@ export const bakeryService: ServiceOptions<typeof bakeryManifest> = {
       pool,
       storeApi: createStoreApi({ failureRate: config.BAKERY_STORE_FAILURE_RATE }),
     }),
+  inbox: (ctx) => bakeryInbox(ctx),
 };

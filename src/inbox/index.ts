@@ -65,3 +65,8 @@ export {
   type PruneOptions,
   type PruneResult,
 } from "./sql/prune-inbox-payloads.js";
+export {
+  startPayloadRetention,
+  type PayloadRetention,
+  type PayloadRetentionOptions,
+} from "./payload-retention.js";

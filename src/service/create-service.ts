@@ -29,6 +29,13 @@ import { OpskitError } from "../errors.js";
 import type { Queue } from "../jobs/index.js";
 import { resolveDatabase, type ServiceDatabase } from "./database.js";
 import { createServiceQueue, startServiceWorker, type ServiceJobs } from "./service-jobs.js";
+import {
+  createServiceInbox,
+  registerServiceInbox,
+  startServiceRetention,
+  withInboxTasks,
+  type ServiceInbox,
+} from "./service-inbox.js";
 import { runShutdown, type ShutdownPhase } from "./shutdown.js";
 
 export type Role = "api" | "worker" | "migrate" | "all";
@@ -67,6 +74,13 @@ export interface ServiceOptions<M extends Manifest> {
    * worker (drained at shutdown, after HTTP); every role can enqueue.
    */
   jobs?: (ctx: Omit<ServiceContext<ConfigOf<M>>, "queue">) => ServiceJobs;
+  /**
+   * Webhook sources, received at `POST /webhooks/<name>` (roles api and
+   * all) and processed by the worker (roles worker and all). `ctx.queue` may
+   * be used inside handlers (enqueue follow-up jobs with `{ tx }`), not while
+   * declaring: it is created after the sources, with their tasks.
+   */
+  inbox?: (ctx: ServiceContext<ConfigOf<M>>) => ServiceInbox;
   /** Background work started once the service is ready (role `worker` or `all`). */
   startWorkers?: (ctx: ServiceContext<ConfigOf<M>>) => Promise<void> | void;
   /** Environment to read; default `process.env`. */
@@ -186,7 +200,9 @@ export async function startService<M extends Manifest>(
       role,
       onShutdown: (name: string, run: ShutdownPhase["run"]) => shutdownHooks.push({ name, run }),
     };
-    const jobs = options.jobs?.(base);
+    const declaredInbox = options.inbox?.(withLazyQueue(base, () => ctx.queue));
+    const inbox = createServiceInbox({ pool, log, metrics }, declaredInbox);
+    const jobs = withInboxTasks(options.jobs?.(base), inbox);
     const ctx: ServiceContext<ConfigOf<M>> = {
       ...base,
       queue: createServiceQueue({ pool, log, metrics, config }, jobs),
@@ -197,6 +213,11 @@ export async function startService<M extends Manifest>(
     }
     if (role === "api") health.addCheck(migrationsCheck(pool, sources));
     for (const check of options.checks?.(ctx) ?? []) health.addCheck(check);
+    if (inbox) {
+      await registerServiceInbox(inbox, log);
+      // After HTTP has drained: every accepted request's write has finished.
+      ctx.onShutdown("inbox", () => inbox.close());
+    }
 
     const app = createHttpApp({
       log,
@@ -205,6 +226,7 @@ export async function startService<M extends Manifest>(
       mounts: [
         { path: "/", app: health.app },
         { path: "/", app: metrics.app },
+        ...(inbox && role !== "worker" ? [{ path: "/", app: inbox.app }] : []),
         ...(options.routes && role !== "worker" ? [{ path: "/", app: options.routes(ctx) }] : []),
       ],
     });
@@ -213,6 +235,11 @@ export async function startService<M extends Manifest>(
     if (role === "worker" || role === "all") {
       const stopWorker = await startServiceWorker(ctx, jobs);
       if (stopWorker) ctx.onShutdown("jobs", stopWorker);
+      const stopRetention =
+        inbox && declaredInbox
+          ? startServiceRetention({ pool, log }, inbox, declaredInbox)
+          : undefined;
+      if (stopRetention) ctx.onShutdown("inbox_retention", stopRetention);
       await options.startWorkers?.(ctx);
     }
     health.markStarted();
@@ -258,6 +285,26 @@ export async function startService<M extends Manifest>(
     };
     return { ...ctx, url: http?.url, http, database, bootMs, stop };
   }
+}
+
+/**
+ * The context handed to `inbox` before the queue exists (the queue is built
+ * with the inbox's tasks): `queue` resolves when a handler uses it.
+ */
+function withLazyQueue<C extends object>(base: C, queue: () => Queue): C & { queue: Queue } {
+  return Object.defineProperty({ ...base }, "queue", {
+    enumerable: true,
+    get: () => {
+      try {
+        return queue();
+      } catch {
+        throw new OpskitError(
+          "INBOX_CONFIG_INVALID",
+          "ctx.queue is not ready while inbox sources are declared; use it inside a handler.",
+        );
+      }
+    },
+  }) as C & { queue: Queue };
 }
 
 /**
