@@ -56,3 +56,6 @@ if (process.env.MODE === "bare") {
   await startHttpServer(app, { port, host: "127.0.0.1" });
   process.stdout.write("ready\n");
 }
+
+// Exit normally on a signal, so `--cpu-prof` can write its profile.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));

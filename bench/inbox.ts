@@ -224,6 +224,8 @@ const inbox: Benchmark = async ({ quick }) => {
       figures: {
         seconds,
         rounds,
+        // The box is shared: a high load average means contended numbers.
+        load_average_at_end: os.loadavg().map((n) => round(n)),
         connections,
         body_bytes: `{"id":"d-0","pad":""}`.length + PAD.length,
         postgres: Object.fromEntries(settings.map((s) => [s.name, s.setting])),
