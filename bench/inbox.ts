@@ -45,6 +45,7 @@ type Autocannon = (
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 const SECRET = "bench-secret";
+const HIGH_CONNECTIONS = 64;
 const root = path.resolve(import.meta.dirname, "..");
 const PAD = "x".repeat(1_900); // ~2 KB bodies, like the research baseline
 
@@ -156,6 +157,7 @@ const inbox: Benchmark = async ({ quick }) => {
         DATABASE_URL: url,
         ...(process.env.MAX_CONCURRENT ? { MAX_CONCURRENT: process.env.MAX_CONCURRENT } : {}),
       }),
+      inboxNode: await startServer({ MODE: "inbox-node", DATABASE_URL: url }),
       // Per-request writes: one event per statement, as many statements at once as the pool has.
       perRequest: await startServer({
         MODE: "inbox",
@@ -175,13 +177,22 @@ const inbox: Benchmark = async ({ quick }) => {
       perRequest: [],
       duplicate: [],
       forged: [],
+      bare64: [],
+      inbox64: [],
+      inboxNode: [],
+      inboxNode64: [],
     };
     for (let r = 0; r < rounds; r++) {
       runs.bare!.push(await load(servers.bare.base, "new", seconds, connections));
       runs.inbox!.push(await load(servers.inbox.base, "new", seconds, connections));
+      runs.inboxNode!.push(await load(servers.inboxNode.base, "new", seconds, connections));
       runs.perRequest!.push(await load(servers.perRequest.base, "new", seconds, connections));
       runs.duplicate!.push(await load(servers.inbox.base, "duplicate", seconds, connections));
       runs.forged!.push(await load(servers.inbox.base, "forged", seconds, connections));
+      // A provider's burst: four times the connections (the pools stay at 8).
+      runs.bare64!.push(await load(servers.bare.base, "new", seconds, HIGH_CONNECTIONS));
+      runs.inbox64!.push(await load(servers.inbox.base, "new", seconds, HIGH_CONNECTIONS));
+      runs.inboxNode64!.push(await load(servers.inboxNode.base, "new", seconds, HIGH_CONNECTIONS));
     }
     const med = (name: string) => {
       const list = runs[name]!;
@@ -215,10 +226,15 @@ const inbox: Benchmark = async ({ quick }) => {
     const perRequest = med("perRequest");
     const duplicate = med("duplicate");
     const forged = med("forged");
+    const bare64 = med("bare64");
+    const ingest64 = med("inbox64");
+    const node16 = med("inboxNode");
+    const node64 = med("inboxNode64");
     return {
       table: [
         row("bare route (insert raw body)", bare),
         row("opskit inbox (verify + event + job, group commit)", ingest),
+        row("opskit inbox via nodeHandler on node:http (no Hono)", node16),
         row("opskit inbox, group commit off (1 event/statement)", perRequest),
         row(`opskit inbox at 50% rate (${Math.round(ingest.rps / 2)}/s)`, {
           rps: round(half.rps, 0),
@@ -228,6 +244,9 @@ const inbox: Benchmark = async ({ quick }) => {
         }),
         row("duplicate path (already stored)", duplicate),
         row("rejection path (bad signature, 401)", forged),
+        row(`bare route, ${HIGH_CONNECTIONS} connections`, bare64),
+        row(`opskit inbox, ${HIGH_CONNECTIONS} connections`, ingest64),
+        row(`opskit inbox via nodeHandler, ${HIGH_CONNECTIONS} connections`, node64),
       ],
       figures: {
         seconds,
@@ -255,6 +274,12 @@ const inbox: Benchmark = async ({ quick }) => {
         group_commit_gain: round(ingest.rps / perRequest.rps),
         duplicate_vs_ingest: round(duplicate.rps / ingest.rps),
         rejection_vs_ingest: round(forged.rps / ingest.rps),
+        ingest_node_handler_vs_bare: round(node16.rps / bare.rps),
+        ingest_vs_bare_64_connections: round(ingest64.rps / bare64.rps),
+        ingest_node_handler_vs_bare_64_connections: round(node64.rps / bare64.rps),
+        ingest_vs_bare_64_connections_per_round_median: round(
+          median(runs.inbox64!.map((x, i) => x.rps / runs.bare64![i]!.rps)),
+        ),
       },
       versions: {
         ...versions(["pg", "hono", "@hono/node-server", "autocannon"]),
