@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   boot: () => import("./boot.js"),
   probes: () => import("./probes.js"),
   log: () => import("./log.js"),
+  jobs: () => import("./jobs.js"),
   inbox: () => import("./inbox.js"),
 };
 
