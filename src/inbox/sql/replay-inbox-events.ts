@@ -1,5 +1,6 @@
 import type { Pool } from "../../db/index.js";
 import { OpskitError } from "../../errors.js";
+import { eventJobSpecs } from "./event-job-specs.js";
 import { filterSql, type InboxEventFilter } from "./inbox-event-filter.js";
 
 export interface ReplayRequest {
@@ -86,15 +87,9 @@ export async function replayInboxEvents(
       update opskit.inbox_replays set event_count = event_count + (select count(*) from upd)
        where id = $${n + 2}
     ), enq as (
-      select count(*) as n from opskit.add_jobs(coalesce((
-        select json_agg(json_build_object(
-                 'task', 'inbox.' || upd.source, 'queue', 'inbox.' || upd.source,
-                 'payload', json_build_object('eventId', upd.id::text),
-                 'max_attempts', coalesce(s.max_attempts, 10),
-                 'fifo_key', case when upd.ordering_key is null then null
-                                  else 'inbox.' || upd.source || ':' || upd.ordering_key end)
-               order by upd.id)
-          from upd left join opskit.inbox_sources s on s.name = upd.source), '[]'::json))
+      select count(*) as n from opskit.add_jobs((
+        select ${eventJobSpecs("upd", "coalesce(s.max_attempts, 10)")}
+          from upd left join opskit.inbox_sources s on s.name = upd.source))
     )
     select (select count(*) from upd) as n, (select n from enq) as jobs`;
   let total = 0;

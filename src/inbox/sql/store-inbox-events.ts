@@ -1,4 +1,5 @@
 import type { Queryable } from "../../jobs/index.js";
+import { eventJobSpecs } from "./event-job-specs.js";
 
 /** A verified request, ready to store. */
 export interface NewInboxEvent {
@@ -22,8 +23,8 @@ export interface SourceJobSettings {
 }
 
 // One statement, so one implicit transaction and one round trip: the rows,
-// and for each new pending row its job through opskit.add_jobs (the queue's
-// SQL entry point), commit together or not at all. `enq` is referenced by
+// and for each new pending row its job (see eventJobSpecs), commit together
+// or not at all. `enq` is referenced by
 // the final select so that it runs (an unreferenced SELECT in WITH does not).
 const STORE_SQL = `with ins as (
   insert into opskit.inbox_events
@@ -37,18 +38,11 @@ const STORE_SQL = `with ins as (
   on conflict (source, dedupe_key) do nothing
   returning id, source, dedupe_key, status, ordering_key
 ), enq as (
-  select count(*) as n from opskit.add_jobs(coalesce((
-    select json_agg(json_build_object(
-             'task', 'inbox.' || ins.source,
-             'queue', 'inbox.' || ins.source,
-             'payload', json_build_object('eventId', ins.id::text),
-             'max_attempts', src.max_attempts,
-             'fifo_key', case when ins.ordering_key is null then null
-                              else 'inbox.' || ins.source || ':' || ins.ordering_key end)
-           order by ins.id)
+  select count(*) as n from opskit.add_jobs((
+    select ${eventJobSpecs("ins", "src.max_attempts")}
       from ins join unnest($12::text[], $13::integer[]) as src(name, max_attempts)
         on src.name = ins.source
-     where ins.status = 'pending'), '[]'::json))
+     where ins.status = 'pending'))
 )
 select ins.id, ins.source, ins.dedupe_key, enq.n as jobs from ins cross join enq`;
 
