@@ -25,6 +25,11 @@ test("the base manifest's defaults with an empty environment", () => {
       OPSKIT_HEALTH_CHECK_TIMEOUT: 500,
       OPSKIT_DATA_DIR: ".data",
       OPSKIT_DB_POOL_MAX: 10,
+      OPSKIT_JOBS_CONCURRENCY: 10,
+      OPSKIT_JOBS_LEASE: 30_000,
+      OPSKIT_JOBS_POLL_INTERVAL: 1_000,
+      OPSKIT_JOBS_LISTEN: true,
+      OPSKIT_JOBS_HISTORY_RETENTION: 604_800_000,
     },
   );
   assert.deepEqual(baseManifest.prefixes, ["OPSKIT_"]);

@@ -19,14 +19,19 @@ import {
 import { createHealth, postgresCheck, type Health, type HealthCheck } from "../health/index.js";
 import { createMetrics, type Metrics } from "../metrics/index.js";
 import { createHttpApp, startHttpServer, type HttpServer } from "../http/index.js";
-import {
-  migrate,
-  migrationStatus,
-  toolkitMigrationsDir,
-  type MigrationSource,
-} from "../migrate/index.js";
+import { migrate, toolkitMigrationsDir, type MigrationSource } from "../migrate/index.js";
 import { OpskitError } from "../errors.js";
+import type { Queue } from "../jobs/index.js";
 import { resolveDatabase, type ServiceDatabase } from "./database.js";
+import { migrationsCheck } from "./migrations-check.js";
+import { createServiceQueue, startServiceWorker, type ServiceJobs } from "./service-jobs.js";
+import {
+  createServiceInbox,
+  registerServiceInbox,
+  startServiceRetention,
+  withInboxTasks,
+  type ServiceInbox,
+} from "./service-inbox.js";
 import { runShutdown, type ShutdownPhase } from "./shutdown.js";
 
 export type Role = "api" | "worker" | "migrate" | "all";
@@ -40,6 +45,8 @@ export interface ServiceContext<C> {
   pool: Pool;
   health: Health;
   metrics: Metrics;
+  /** The job queue: every role may enqueue (`ctx.queue.add(task, payload, { tx })`). */
+  queue: Queue;
   role: Role;
   /** Registers background work to stop during shutdown (after HTTP has drained). */
   onShutdown(name: string, stop: (remainingMs: number) => Promise<boolean | void>): void;
@@ -58,6 +65,18 @@ export interface ServiceOptions<M extends Manifest> {
   routes?: (ctx: ServiceContext<ConfigOf<M>>) => Hono<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the service's own env
   /** Extra readiness checks. */
   checks?: (ctx: ServiceContext<ConfigOf<M>>) => HealthCheck[];
+  /**
+   * Tasks and schedules of the job queue. Roles `worker` and `all` run a
+   * worker (drained at shutdown, after HTTP); every role can enqueue.
+   */
+  jobs?: (ctx: Omit<ServiceContext<ConfigOf<M>>, "queue">) => ServiceJobs;
+  /**
+   * Webhook sources, received at `POST /webhooks/<name>` (roles api and
+   * all) and processed by the worker (roles worker and all). `ctx.queue` may
+   * be used inside handlers (enqueue follow-up jobs with `{ tx }`), not while
+   * declaring: it is created after the sources, with their tasks.
+   */
+  inbox?: (ctx: ServiceContext<ConfigOf<M>>) => ServiceInbox;
   /** Background work started once the service is ready (role `worker` or `all`). */
   startWorkers?: (ctx: ServiceContext<ConfigOf<M>>) => Promise<void> | void;
   /** Environment to read; default `process.env`. */
@@ -179,14 +198,21 @@ export async function startService<M extends Manifest>(
       checks: [postgresCheck(pool)],
     });
     const metrics = createMetrics({ defaultMetrics: true });
-    const ctx: ServiceContext<ConfigOf<M>> = {
+    const base = {
       config,
       log,
       pool,
       health,
       metrics,
       role,
-      onShutdown: (name, run) => shutdownHooks.push({ name, run }),
+      onShutdown: (name: string, run: ShutdownPhase["run"]) => shutdownHooks.push({ name, run }),
+    };
+    const declaredInbox = options.inbox?.(withLazyQueue(base, () => ctx.queue));
+    const inbox = createServiceInbox({ pool, log, metrics }, declaredInbox);
+    const jobs = withInboxTasks(options.jobs?.(base), inbox);
+    const ctx: ServiceContext<ConfigOf<M>> = {
+      ...base,
+      queue: createServiceQueue({ pool, log, metrics, config }, jobs),
     };
 
     if (role === "migrate") {
@@ -194,6 +220,11 @@ export async function startService<M extends Manifest>(
     }
     if (role === "api") health.addCheck(migrationsCheck(pool, sources));
     for (const check of options.checks?.(ctx) ?? []) health.addCheck(check);
+    if (inbox) {
+      await registerServiceInbox(inbox, log);
+      // After HTTP has drained: every accepted request's write has finished.
+      ctx.onShutdown("inbox", () => inbox.close());
+    }
 
     const app = createHttpApp({
       log,
@@ -202,12 +233,22 @@ export async function startService<M extends Manifest>(
       mounts: [
         { path: "/", app: health.app },
         { path: "/", app: metrics.app },
+        ...(inbox && role !== "worker" ? [{ path: "/", app: inbox.app }] : []),
         ...(options.routes && role !== "worker" ? [{ path: "/", app: options.routes(ctx) }] : []),
       ],
     });
     const http = await startHttpServer(app, { port: config.PORT, host: config.HOST });
     await health.start(); // runs the first round of checks before returning
-    if (role === "worker" || role === "all") await options.startWorkers?.(ctx);
+    if (role === "worker" || role === "all") {
+      const stopWorker = await startServiceWorker(ctx, jobs);
+      if (stopWorker) ctx.onShutdown("jobs", stopWorker);
+      const stopRetention =
+        inbox && declaredInbox
+          ? startServiceRetention({ pool, log }, inbox, declaredInbox)
+          : undefined;
+      if (stopRetention) ctx.onShutdown("inbox_retention", stopRetention);
+      await options.startWorkers?.(ctx);
+    }
     health.markStarted();
     return finish(ctx, http);
   } catch (error) {
@@ -254,6 +295,26 @@ export async function startService<M extends Manifest>(
 }
 
 /**
+ * The context handed to `inbox` before the queue exists (the queue is built
+ * with the inbox's tasks): `queue` resolves when a handler uses it.
+ */
+function withLazyQueue<C extends object>(base: C, queue: () => Queue): C & { queue: Queue } {
+  return Object.defineProperty({ ...base }, "queue", {
+    enumerable: true,
+    get: () => {
+      try {
+        return queue();
+      } catch {
+        throw new OpskitError(
+          "INBOX_CONFIG_INVALID",
+          "ctx.queue is not ready while inbox sources are declared; use it inside a handler.",
+        );
+      }
+    },
+  }) as C & { queue: Queue };
+}
+
+/**
  * The drain delay: readiness fails this long before the server stops
  * accepting, so load balancers stop routing first. Local development has no
  * load balancer, so there it is 0 unless set explicitly.
@@ -265,32 +326,4 @@ function drainDelay(config: BaseConfig, env: Record<string, string | undefined>)
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Readiness for role `api`: fails while the database has migrations not
- * applied yet. Migrations are forward-only, so once everything is applied the
- * answer is kept and the check stops querying.
- */
-function migrationsCheck(pool: Pool, sources: MigrationSource[]): HealthCheck {
-  let upToDate = false;
-  return {
-    name: "migrations",
-    measurement: "pending",
-    componentType: "datastore",
-    async run() {
-      if (upToDate) return { observedValue: 0, observedUnit: "migrations", status: "pass" };
-      const status = await migrationStatus({ db: pool, sources });
-      const pending = status.files.filter((f) => f.state !== "applied").length;
-      upToDate = pending === 0;
-      return {
-        observedValue: pending,
-        observedUnit: "migrations",
-        status: pending === 0 ? "pass" : "fail",
-        ...(pending
-          ? { output: `${pending} migration(s) not applied; run role migrate first` }
-          : {}),
-      };
-    },
-  };
 }
