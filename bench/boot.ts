@@ -16,7 +16,7 @@ import { freePort, rssBytes, startProcess, stopProcess, waitFor200 } from "./pro
 const DEMO = ["dist/examples/bakery/main.js"];
 const BARE = [
   "-e",
-  "require('node:http').createServer((q,s)=>s.end('ok')).listen(Number(process.env.PORT),'127.0.0.1')",
+  "const s=require('node:http').createServer((q,r)=>r.end('ok')).listen(Number(process.env.PORT),'127.0.0.1');process.on('SIGTERM',()=>s.close(()=>process.exit(0)))",
 ];
 
 async function measure(args: string[], env: Record<string, string>, probe: string, idleMs: number) {

@@ -15,9 +15,14 @@ import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/index.js";
 import type { Benchmark } from "./harness.js";
 import { percentile, round, versions } from "./harness.js";
-import { freePort, startProcess, stopProcess, waitFor200 } from "./processes.js";
+import { freePort, processExit, startProcess, stopProcess, waitFor200 } from "./processes.js";
 
-const LIST_SQL = "select * from orders order by id desc limit 20";
+// The exact statement and parameters the demo's GET /api/orders runs (listOrders), so the
+// two servers do the same database work and the difference is the HTTP stack.
+const LIST_SQL = `select * from orders
+      where ($1::text is null or stage = $1) and ($2::bigint is null or id < $2)
+      order by id desc limit $3`;
+const LIST_PARAMS = [null, null, 20];
 const BARE_SERVER = `
 const http = require("node:http");
 const pg = require("pg");
@@ -27,7 +32,7 @@ setInterval(() => pool.query("select 1").then(() => (ready = true), () => (ready
 http.createServer((req, res) => {
   if (req.url === "/livez") return res.end('{"status":"pass"}');
   if (req.url === "/readyz") { res.statusCode = ready ? 200 : 503; return res.end(JSON.stringify({ ready })); }
-  pool.query(${JSON.stringify(LIST_SQL)}).then(
+  pool.query(${JSON.stringify(LIST_SQL)}, ${JSON.stringify(LIST_PARAMS)}).then(
     (r) => { res.setHeader("content-type", "application/json"); res.end(JSON.stringify({ orders: r.rows })); },
     () => { res.statusCode = 503; res.end(); });
 }).listen(Number(process.env.PORT), "127.0.0.1");
@@ -128,7 +133,7 @@ const probes: Benchmark = async ({ quick }) => {
     const url = server.urlFor("postgres");
     const env = { DATABASE_URL: url, NODE_ENV: "development", LOG_LEVEL: "warn" };
     // Migrate and seed through the demo itself (role migrate), then 1,000 orders.
-    const migrated = await stopProcess(
+    const migrated = await processExit(
       startProcess(["dist/examples/bakery/main.js"], { ...env, OPSKIT_ROLE: "migrate" }),
     );
     if (migrated !== 0) throw new Error("demo migrate role failed");

@@ -40,6 +40,12 @@ export function startProcess(
   });
 }
 
+/** Waits for a process that ends by itself (e.g. role `migrate`); resolves with its exit code. */
+export async function processExit(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  return ((await once(child, "exit")) as [number | null])[0];
+}
+
 export async function stopProcess(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
   const exited = once(child, "exit") as Promise<[number | null]>;

@@ -11,6 +11,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   probes: () => import("./probes.js"),
   log: () => import("./log.js"),
   jobs: () => import("./jobs.js"),
+  lint: () => import("./lint.js"),
 };
 
 const args = process.argv.slice(2);

@@ -46,9 +46,25 @@ export const ERROR_CODES = {
     status: 500,
     summary: "An applied migration file has changed since it was applied.",
   },
+  MIGRATION_OUT_OF_ORDER: {
+    status: 500,
+    summary: "An unapplied migration sorts before the newest applied one; refused unless allowed.",
+  },
+  MIGRATION_DUPLICATE_VERSION: {
+    status: 500,
+    summary: "Two migration files of one directory share a version prefix; refused.",
+  },
+  MIGRATION_MIXED_TRANSACTION: {
+    status: 500,
+    summary: "A migration mixes statements that cannot run in a transaction with ones that can.",
+  },
   MIGRATION_LOCK_TIMEOUT: {
     status: 500,
     summary: "Another runner holds the migration lock past the wait limit.",
+  },
+  MIGRATION_PARSE_ERROR: {
+    status: 500,
+    summary: "A migration file is not valid SQL or has a bad `-- opskit:` directive.",
   },
   HEALTH_CHECK_TIMEOUT: {
     status: 503,

@@ -10,6 +10,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
 import { createTestDatabase } from "../../test/db.js";
 import { isOpskitError } from "../errors.js";
+import { migrate } from "../migrate/index.js";
 import { assertSessionPooling, probePoolerMode } from "./index.js";
 
 const PGBOUNCER = "/usr/sbin/pgbouncer";
@@ -163,6 +164,16 @@ test("pgbouncer in transaction mode is detected and refused for the worker role"
       assert.match(error.message, /pool_mode = session/);
       return true;
     });
+    // The migration runner refuses it before taking a lock or applying anything.
+    const dir = await mkdtemp(path.join(os.tmpdir(), "opskit-pooler-migrate-"));
+    await writeFile(path.join(dir, "0001_t.sql"), "create table through_pooler (id int);");
+    const outcome = await migrate({
+      connectionString: bouncer.url,
+      sources: [{ source: "app", dir }],
+    });
+    await rm(dir, { recursive: true, force: true });
+    assert.equal(outcome.error?.code, "POOLER_TRANSACTION_MODE");
+    assert.deepEqual(outcome.results, []);
   } finally {
     await bouncer.stop();
   }

@@ -5,6 +5,17 @@ export function qualified(schema: string, table: string): string {
   return `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`;
 }
 
+/**
+ * The runner's own tables, created before any migration runs (they cannot be
+ * created by a migration: they record the migrations). `create … if not
+ * exists` and `add column if not exists` keep this idempotent and let it grow.
+ *
+ * - `schema_migrations`: one row per applied file.
+ * - `schema_migration_progress`: the statements already run of a
+ *   non-transactional file that has not finished (a rerun resumes there).
+ * - `audit_log`: who did what to the toolkit's state (an accepted checksum, a
+ *   terminated lock holder; later every console action).
+ */
 export function createHistorySql(schema: string): string {
   return `
     create schema if not exists ${pg.escapeIdentifier(schema)};
@@ -18,7 +29,28 @@ export function createHistorySql(schema: string): string {
       run_id uuid not null,
       applied_by text not null,
       unique (source, name)
-    );`;
+    );
+    create table if not exists ${qualified(schema, "schema_migration_progress")} (
+      source text not null,
+      name text not null,
+      -- of the statements already run, not of the whole file
+      checksum text not null,
+      statements_done integer not null,
+      started_at timestamptz not null default now(),
+      updated_at timestamptz not null default now(),
+      run_id uuid not null,
+      primary key (source, name)
+    );
+    create table if not exists ${qualified(schema, "audit_log")} (
+      id bigserial primary key,
+      at timestamptz not null default now(),
+      actor text not null,
+      action text not null,
+      target text,
+      params jsonb not null default '{}',
+      result text not null
+    );
+    create index if not exists audit_log_at_idx on ${qualified(schema, "audit_log")} (at desc);`;
 }
 
 export interface AppliedMigration {
@@ -26,18 +58,70 @@ export interface AppliedMigration {
   name: string;
   checksum: string;
   applied_at: Date;
+  applied_by: string;
+  duration_ms: number;
+}
+
+export interface MigrationProgress {
+  source: string;
+  name: string;
+  checksum: string;
+  statements_done: number;
 }
 
 /** A pool or a client: anything that runs a query. */
 export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.ClientBase, "query">;
 
-export async function readHistory(client: Queryable, schema: string): Promise<AppliedMigration[]> {
-  const exists = await client.query<{ ok: boolean }>("select to_regclass($1) is not null as ok", [
-    qualified(schema, "schema_migrations"),
+async function tableExists(client: Queryable, schema: string, table: string): Promise<boolean> {
+  const { rows } = await client.query<{ ok: boolean }>("select to_regclass($1) is not null as ok", [
+    qualified(schema, table),
   ]);
-  if (!exists.rows[0]?.ok) return [];
+  return rows[0]?.ok === true;
+}
+
+export async function readHistory(client: Queryable, schema: string): Promise<AppliedMigration[]> {
+  if (!(await tableExists(client, schema, "schema_migrations"))) return [];
   const { rows } = await client.query<AppliedMigration>(
-    `select source, name, checksum, applied_at from ${qualified(schema, "schema_migrations")} order by id`,
+    `select source, name, checksum, applied_at, applied_by, duration_ms
+       from ${qualified(schema, "schema_migrations")} order by id`,
   );
   return rows;
+}
+
+export async function readProgress(
+  client: Queryable,
+  schema: string,
+): Promise<MigrationProgress[]> {
+  if (!(await tableExists(client, schema, "schema_migration_progress"))) return [];
+  const { rows } = await client.query<MigrationProgress>(
+    `select source, name, checksum, statements_done from ${qualified(schema, "schema_migration_progress")}`,
+  );
+  return rows;
+}
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  target?: string;
+  params?: Record<string, unknown>;
+  result: string;
+}
+
+/** Appends one row to the audit log (inside the caller's transaction when given its client). */
+export async function recordAudit(
+  client: Queryable,
+  schema: string,
+  entry: AuditEntry,
+): Promise<void> {
+  await client.query(
+    `insert into ${qualified(schema, "audit_log")} (actor, action, target, params, result)
+     values ($1, $2, $3, $4, $5)`,
+    [
+      entry.actor,
+      entry.action,
+      entry.target ?? null,
+      JSON.stringify(entry.params ?? {}),
+      entry.result,
+    ],
+  );
 }

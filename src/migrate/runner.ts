@@ -1,49 +1,65 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
-import pg from "pg";
+import type pg from "pg";
+import { applyMigration } from "./apply-migration.js";
+import { prepareMigration, type PreparedMigration } from "./migration-mode.js";
+import { assertSessionPooling } from "../db/index.js";
 import { OpskitError, toError } from "../errors.js";
-import { loadMigrationFiles, type MigrationFile } from "./migration-files.js";
-import { createHistorySql, qualified, readHistory, type Queryable } from "./history.js";
-import { acquireMigrationLock, releaseMigrationLock, type LockHolder } from "./migration-lock.js";
+import { createHistorySql, qualified, recordAudit } from "./history.js";
+import type { MigrationFailure } from "./migration-failure.js";
+import {
+  acquireMigrationLock,
+  releaseMigrationLock,
+  type LockHolder,
+  type LockKey,
+} from "./migration-lock.js";
+import {
+  planMigrations,
+  runnable,
+  type MigrationSource,
+  type MigrationStatus,
+} from "./migration-plan.js";
+import { openRunnerSession, type RunnerSessionOptions } from "./runner-session.js";
 
-/** A directory of migrations and the name its history rows carry. */
-export interface MigrationSource {
-  /** `opskit` for the toolkit's own schema, `app` for the service's. */
-  source: string;
-  dir: string;
-}
-
-export interface MigrateOptions {
+export interface MigrateOptions extends RunnerSessionOptions {
   connectionString: string;
   /** Applied in this order: the toolkit's own first. */
   sources: MigrationSource[];
-  /** Schema of the history table; default `opskit`. */
+  /** Schema of the runner's tables; default `opskit`. */
   schema?: string;
+  /** What the advisory lock is keyed on; default the database and the history table. */
+  lockName?: string;
   /** How long to wait for another runner's lock; default 60 s. */
   lockWaitMs?: number;
+  /**
+   * A lock holder that is a runner session idle this long is an orphan and is
+   * terminated (and audited); default 60 s; 0 never terminates.
+   */
+  staleLockMs?: number;
   /** `lock_timeout` for each migration's statements; default 5 s. */
   lockTimeoutMs?: number;
   /** `statement_timeout` for each migration's statements; default 0 (none). */
   statementTimeoutMs?: number;
+  /** Apply unapplied files that sort before the newest applied one; default false. */
+  allowOutOfOrder?: boolean;
+  /** Refuse a transaction-mode pooler before anything (the db area's probe); default true. */
+  checkPooler?: boolean;
   onLockWait?: (holder: LockHolder | undefined, waitedMs: number) => void;
+  onStaleLockTerminated?: (holder: LockHolder) => void;
   onApplied?: (result: MigrationResult) => void;
 }
 
-export interface MigrationFailure {
-  code: "MIGRATION_FAILED" | "MIGRATION_CHECKSUM_MISMATCH" | "MIGRATION_LOCK_TIMEOUT" | "INTERNAL";
-  message: string;
-  source?: string;
-  file?: string;
-  /** 1-based line of the failing statement's position in the file. */
-  line?: number;
-  sqlstate?: string;
-}
+export type { MigrationFailure } from "./migration-failure.js";
 
 export interface MigrationResult {
   source: string;
   name: string;
   status: "applied" | "failed";
   durationMs: number;
+  /** false: run statement by statement outside a transaction (see migration-mode.ts). */
+  transactional: boolean;
+  /** Repairs made on the way (an INVALID index from an earlier failed build dropped). */
+  notes: string[];
 }
 
 /** Results are returned, not thrown: `error` is set when the run stopped early. */
@@ -52,166 +68,164 @@ export interface MigrateOutcome {
   results: MigrationResult[];
 }
 
-export interface PlannedMigration extends MigrationFile {
-  source: string;
-  state: "applied" | "pending" | "changed";
-}
+export const DEFAULT_SCHEMA = "opskit";
 
-/** Applied / pending / changed for every file, plus applied rows whose file is gone. */
-export interface MigrationStatus {
-  files: PlannedMigration[];
-  missing: { source: string; name: string }[];
+/** The lock key of a schema's runner, unless `lockName` overrides it. */
+export function lockKeyOf(options: { schema?: string; lockName?: string }): LockKey {
+  return {
+    name: options.lockName ?? qualified(options.schema ?? DEFAULT_SCHEMA, "schema_migrations"),
+  };
 }
-
-const SCHEMA = "opskit";
 
 /**
  * Applies pending migrations, each in its own transaction with its history row
  * written inside that transaction (a crash leaves nothing to resolve), under a
- * session advisory lock so two runners never interleave. A changed applied
- * file stops the run before anything is applied.
+ * session advisory lock so two runners never interleave. Before anything is
+ * applied, the run stops on a changed applied file, a duplicate version
+ * prefix, or an unapplied file that sorts before the newest applied one.
  *
  * @example
  * const { error, results } = await migrate({ connectionString, sources: [{ source: "app", dir: "migrations" }] });
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> {
-  const schema = options.schema ?? SCHEMA;
-  const table = qualified(schema, "schema_migrations");
-  const client = new pg.Client({
-    connectionString: options.connectionString,
-    application_name: "opskit-migrate",
-  });
-  await client.connect();
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const key = lockKeyOf(options);
   const results: MigrationResult[] = [];
+  let client: pg.Client | undefined;
   try {
+    if (options.checkPooler ?? true)
+      await assertSessionPooling(options.connectionString, "migrate");
+    const session = await openRunnerSession(options.connectionString, options);
+    client = session.client;
+    const timeouts = {
+      lockTimeoutMs: options.lockTimeoutMs ?? 5_000,
+      statementTimeoutMs: options.statementTimeoutMs ?? 0,
+    };
+    const terminated: LockHolder[] = [];
     await acquireMigrationLock(client, {
-      table,
+      key,
       timeoutMs: options.lockWaitMs ?? 60_000,
+      staleMs: options.staleLockMs ?? 60_000,
       onWait: options.onLockWait ?? (() => undefined),
+      onStaleTerminated: (holder) => {
+        terminated.push(holder);
+        options.onStaleLockTerminated?.(holder);
+      },
     });
     try {
       await client.query(createHistorySql(schema));
-      const status = await planWith(client, options.sources, schema);
-      const changed = status.files.find((f) => f.state === "changed");
-      if (changed) {
-        return {
-          results,
-          error: {
-            code: "MIGRATION_CHECKSUM_MISMATCH",
-            source: changed.source,
-            file: changed.name,
-            message: `${changed.name} was changed after it was applied. Restore the applied content and add a new migration for the change.`,
-          },
-        };
+      for (const holder of terminated) {
+        await recordAudit(client, schema, {
+          actor: runnerIdentity(),
+          action: "migrate.terminate_stale_lock_holder",
+          target: `pid ${holder.pid}`,
+          params: { ...holder },
+          result: "terminated",
+        });
       }
-      const runId = randomUUID();
-      const appliedBy = `${os.userInfo().username}@${os.hostname()}`;
-      for (const file of status.files.filter((f) => f.state === "pending")) {
+      const status = await planMigrations(client, options.sources, schema);
+      const blocked = blockingProblem(status, options.allowOutOfOrder ?? false);
+      if (blocked) return { results, error: blocked };
+      const prepared: PreparedMigration[] = [];
+      for (const file of runnable(status, options.allowOutOfOrder ?? false)) {
+        const ready = await prepareMigration(
+          file,
+          timeouts,
+          Math.floor(session.serverVersionNum / 10000),
+        );
+        if (!("transactional" in ready)) return { results, error: ready };
+        prepared.push(ready);
+      }
+      const ctx = {
+        schema,
+        runId: randomUUID(),
+        appliedBy: runnerIdentity(),
+        onNote: () => undefined,
+      };
+      for (const file of prepared) {
         const started = performance.now();
-        try {
-          await client.query("begin");
-          await client.query(
-            `select set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`,
-            [`${options.lockTimeoutMs ?? 5_000}ms`, `${options.statementTimeoutMs ?? 0}ms`],
-          );
-          await client.query(file.sql);
-          const durationMs = Math.round(performance.now() - started);
-          await client.query(
-            `insert into ${table} (source, name, checksum, duration_ms, run_id, applied_by) values ($1, $2, $3, $4, $5, $6)`,
-            [file.source, file.name, file.checksum, durationMs, runId, appliedBy],
-          );
-          await client.query("commit");
-          const result: MigrationResult = {
-            source: file.source,
-            name: file.name,
-            status: "applied",
-            durationMs,
-          };
-          results.push(result);
-          options.onApplied?.(result);
-        } catch (thrown) {
-          await client.query("rollback").catch(() => undefined);
-          const durationMs = Math.round(performance.now() - started);
-          results.push({ source: file.source, name: file.name, status: "failed", durationMs });
-          return { results, error: describeFailure(thrown, file) };
-        }
+        const notes: string[] = [];
+        const failure = await applyMigration(client, file, {
+          ...ctx,
+          onNote: (n) => notes.push(n),
+        });
+        const result: MigrationResult = {
+          source: file.source,
+          name: file.name,
+          status: failure ? "failed" : "applied",
+          durationMs: Math.round(performance.now() - started),
+          transactional: file.transactional,
+          notes,
+        };
+        results.push(result);
+        if (failure) return { results, error: failure };
+        options.onApplied?.(result);
       }
       return { results, error: undefined };
     } finally {
-      await releaseMigrationLock(client, table).catch(() => undefined);
+      await releaseMigrationLock(client, key).catch(() => undefined);
     }
   } catch (thrown) {
-    if (thrown instanceof OpskitError && thrown.code === "MIGRATION_LOCK_TIMEOUT") {
-      return { results, error: { code: thrown.code, message: thrown.message } };
+    if (thrown instanceof OpskitError) {
+      const code =
+        thrown.code === "MIGRATION_LOCK_TIMEOUT" || thrown.code === "POOLER_TRANSACTION_MODE"
+          ? thrown.code
+          : "INTERNAL";
+      return { results, error: { code, message: thrown.message } };
     }
     return { results, error: { code: "INTERNAL", message: toError(thrown).message } };
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 }
 
-/**
- * What `migrate` would do, without taking the lock or changing anything.
- *
- * @example
- * const { files } = await migrationStatus({ connectionString, sources });
- * const pending = files.filter((f) => f.state === "pending");
- */
-export async function migrationStatus(
-  options: Pick<MigrateOptions, "sources" | "schema"> &
-    ({ connectionString: string } | { db: Queryable }),
-): Promise<MigrationStatus> {
-  if ("db" in options) return planWith(options.db, options.sources, options.schema ?? SCHEMA);
-  const client = new pg.Client({
-    connectionString: options.connectionString,
-    application_name: "opskit-migrate-status",
-  });
-  await client.connect();
-  try {
-    return await planWith(client, options.sources, options.schema ?? SCHEMA);
-  } finally {
-    await client.end();
-  }
+/** `user@host`: who ran a migration or an action, for the history and the audit log. */
+export function runnerIdentity(): string {
+  return `${os.userInfo().username}@${os.hostname()}`;
 }
 
-async function planWith(
-  client: Queryable,
-  sources: MigrationSource[],
-  schema: string,
-): Promise<MigrationStatus> {
-  const history = await readHistory(client, schema);
-  const applied = new Map(history.map((h) => [`${h.source}\0${h.name}`, h]));
-  const files: PlannedMigration[] = [];
-  const seen = new Set<string>();
-  for (const { source, dir } of sources) {
-    for (const file of await loadMigrationFiles(dir)) {
-      const key = `${source}\0${file.name}`;
-      seen.add(key);
-      const row = applied.get(key);
-      const state =
-        row === undefined ? "pending" : row.checksum === file.checksum ? "applied" : "changed";
-      files.push({ ...file, source, state });
-    }
+/** The first reason the plan may not run at all, before anything is applied. */
+export function blockingProblem(
+  status: MigrationStatus,
+  allowOutOfOrder: boolean,
+): MigrationFailure | undefined {
+  const changed = status.files.find((f) => f.state === "changed");
+  if (changed) {
+    return {
+      code: "MIGRATION_CHECKSUM_MISMATCH",
+      source: changed.source,
+      file: changed.name,
+      message:
+        `${changed.source}/${changed.name} was changed after it was applied. Restore the applied content and ` +
+        "add a new migration for the change; if the edit is harmless (a comment), accept it with " +
+        "`opskit migrate accept`.",
+    };
   }
-  const missing = history
-    .filter((h) => !seen.has(`${h.source}\0${h.name}`))
-    .map((h) => ({ source: h.source, name: h.name }));
-  return { files, missing };
-}
-
-function describeFailure(thrown: unknown, file: PlannedMigration): MigrationFailure {
-  const error = toError(thrown) as Error & { code?: string; position?: string };
-  const position = Number(error.position);
-  const line =
-    Number.isFinite(position) && position > 0
-      ? file.sql.slice(0, position - 1).split("\n").length
-      : undefined;
-  return {
-    code: "MIGRATION_FAILED",
-    source: file.source,
-    file: file.name,
-    line,
-    sqlstate: typeof error.code === "string" ? error.code : undefined,
-    message: `${file.name}${line ? `:${line}` : ""}: ${error.message}. Nothing of this migration was applied; fix the file and run again.`,
-  };
+  const state = new Map(status.files.map((f) => [`${f.source}\0${f.name}`, f.state]));
+  const duplicate = status.duplicates.find((d) =>
+    d.names.some((n) => state.get(`${d.source}\0${n}`) !== "applied"),
+  );
+  if (duplicate) {
+    return {
+      code: "MIGRATION_DUPLICATE_VERSION",
+      source: duplicate.source,
+      file: duplicate.names.find((n) => state.get(`${duplicate.source}\0${n}`) !== "applied"),
+      message:
+        `${duplicate.names.join(" and ")} share the version ${duplicate.version}: their order would depend ` +
+        "on the rest of their names. Give the unapplied one a version after the newest file.",
+    };
+  }
+  const outOfOrder = status.files.find((f) => f.state === "out_of_order");
+  if (outOfOrder && !allowOutOfOrder) {
+    return {
+      code: "MIGRATION_OUT_OF_ORDER",
+      source: outOfOrder.source,
+      file: outOfOrder.name,
+      message:
+        `${outOfOrder.source}/${outOfOrder.name} is not applied but sorts before files that are: a fresh ` +
+        "database would run it in another order than this one. Rename it to sort after the newest applied " +
+        "file, or allow it explicitly (--allow-out-of-order) once you checked it is independent.",
+    };
+  }
+  return undefined;
 }

@@ -141,11 +141,22 @@ export async function startService<M extends Manifest>(
       const outcome = await migrate({
         connectionString: database.url,
         sources,
+        onStaleLockTerminated: (holder) =>
+          migrateLog.warn(
+            { holder },
+            "terminated a stale migration runner session holding the lock",
+          ),
         onLockWait: (holder, waitedMs) =>
           migrateLog.warn({ holder, waited_ms: waitedMs }, "waiting for the migration lock"),
         onApplied: (r) =>
           migrateLog.info(
-            { migration: r.name, source: r.source, duration_ms: r.durationMs },
+            {
+              migration: r.name,
+              source: r.source,
+              duration_ms: r.durationMs,
+              transactional: r.transactional,
+              ...(r.notes.length ? { notes: r.notes } : {}),
+            },
             "migration applied",
           ),
       });

@@ -1,10 +1,8 @@
 import { loadConfig } from "../../config/index.js";
 import { checkDatabase, describeConnectionTarget, probePoolerMode } from "../../db/index.js";
-import {
-  migrationStatus,
-  toolkitMigrationsDir,
-  type MigrationSource,
-} from "../../migrate/index.js";
+import pg from "pg";
+import { describeHolder, findLockHolder, lockKeyOf, migrationStatus } from "../../migrate/index.js";
+import { migrationSources } from "./migrate.js";
 import { parse } from "../args.js";
 import { EXIT, type Command } from "../cli-error.js";
 import { loadManifest } from "../load-manifest.js";
@@ -87,21 +85,39 @@ async function checkDatabaseFindings(url: string, dir: string | undefined, findi
         ? "transaction-mode pooling: the migrate and worker roles need session semantics (direct or session pooling)"
         : `${pooler.mode} semantics`,
   });
-  if (dir === undefined) return;
-  const sources: MigrationSource[] = [
-    { source: "opskit", dir: toolkitMigrationsDir },
-    { source: "app", dir },
-  ];
-  const status = await migrationStatus({ connectionString: url, sources });
-  const pending = status.files.filter((f) => f.state === "pending").length;
-  const changed = status.files.filter((f) => f.state === "changed").map((f) => f.name);
-  findings.push({
-    check: "migrations",
-    status: changed.length ? "fail" : pending > 1 ? "warn" : "ok",
-    detail: changed.length
-      ? `changed after being applied: ${changed.join(", ")}`
-      : pending > 1
-        ? `${pending} pending: deploy them one at a time`
-        : `${pending} pending`,
-  });
+  await migrationFindings(url, dir, findings);
+}
+
+async function migrationFindings(url: string, dir: string | undefined, findings: Finding[]) {
+  const client = new pg.Client({ connectionString: url, application_name: "opskit-doctor" });
+  await client.connect();
+  try {
+    const holder = await findLockHolder(client, lockKeyOf({}));
+    if (holder) {
+      findings.push({
+        check: "migration lock",
+        status: "warn",
+        detail: `held by ${describeHolder(holder)}; if that runner is gone: opskit migrate unlock --stale 60`,
+      });
+    }
+    if (dir === undefined) return;
+    const status = await migrationStatus({ db: client, sources: migrationSources(dir) });
+    const pending = status.files.filter(
+      (f) => f.state === "pending" || f.state === "partial",
+    ).length;
+    const refused = status.files
+      .filter((f) => f.state === "changed" || f.state === "out_of_order")
+      .map((f) => `${f.name} (${f.state})`);
+    findings.push({
+      check: "migrations",
+      status: refused.length ? "fail" : pending > 1 ? "warn" : "ok",
+      detail: refused.length
+        ? `the next run would be refused: ${refused.join(", ")}`
+        : pending > 1
+          ? `${pending} pending: deploy them one at a time`
+          : `${pending} pending`,
+    });
+  } finally {
+    await client.end();
+  }
 }

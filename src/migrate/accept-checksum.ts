@@ -1,0 +1,94 @@
+import { OpskitError } from "../errors.js";
+import { createHistorySql, qualified, recordAudit } from "./history.js";
+import { acquireMigrationLock, releaseMigrationLock } from "./migration-lock.js";
+import { planMigrations, type MigrationSource } from "./migration-plan.js";
+import { openRunnerSession } from "./runner-session.js";
+import { DEFAULT_SCHEMA, lockKeyOf, runnerIdentity } from "./runner.js";
+
+export interface AcceptChecksumOptions {
+  connectionString: string;
+  sources: MigrationSource[];
+  /** The changed file's name (`0003_x.sql`, or a Prisma folder name). */
+  name: string;
+  /** Why the edit is harmless; required, kept in the audit log. */
+  reason: string;
+  /** Who accepts; default user@host. */
+  actor?: string;
+  schema?: string;
+  lockName?: string;
+}
+
+export interface AcceptedChecksum {
+  source: string;
+  name: string;
+  previous: string;
+  accepted: string;
+}
+
+/**
+ * Accepts the current content of an applied file that was edited since (a
+ * comment, whitespace): its history row takes the new checksum, and the audit
+ * log records who, why, and both checksums. Nothing is executed. Under the
+ * migration lock, so it cannot interleave with a run.
+ *
+ * @example
+ * await acceptChecksum({ connectionString, sources, name: "0003_orders.sql", reason: "comment typo" });
+ */
+export async function acceptChecksum(options: AcceptChecksumOptions): Promise<AcceptedChecksum> {
+  if (!options.reason.trim()) {
+    throw new OpskitError(
+      "BAD_REQUEST",
+      "Give the reason the edit is harmless; it is kept in the audit log.",
+    );
+  }
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const key = lockKeyOf(options);
+  const { client } = await openRunnerSession(options.connectionString);
+  try {
+    await acquireMigrationLock(client, {
+      key,
+      timeoutMs: 10_000,
+      staleMs: 0,
+      onWait: () => undefined,
+      onStaleTerminated: () => undefined,
+    });
+    try {
+      await client.query(createHistorySql(schema));
+      const status = await planMigrations(client, options.sources, schema);
+      const file = status.files.find((f) => f.name === options.name);
+      if (!file) throw new OpskitError("NOT_FOUND", `No migration file named ${options.name}.`);
+      if (file.state !== "changed") {
+        throw new OpskitError(
+          "CONFLICT",
+          `${file.source}/${file.name} is ${file.state}, not changed: there is nothing to accept.`,
+        );
+      }
+      await client.query("begin");
+      const { rows } = await client.query<{ previous: string }>(
+        `update ${qualified(schema, "schema_migrations")} h set checksum = $3
+           from (select checksum as previous from ${qualified(schema, "schema_migrations")}
+                  where source = $1 and name = $2 for update) old
+          where h.source = $1 and h.name = $2
+        returning old.previous`,
+        [file.source, file.name, file.checksum],
+      );
+      const previous = rows[0]?.previous ?? "";
+      await recordAudit(client, schema, {
+        actor: options.actor ?? runnerIdentity(),
+        action: "migrate.accept_checksum",
+        target: `${file.source}/${file.name}`,
+        params: { reason: options.reason, previous, accepted: file.checksum },
+        result: "accepted",
+      });
+      await client.query("commit");
+      return { source: file.source, name: file.name, previous, accepted: file.checksum };
+    } catch (error) {
+      await client.query("rollback").catch(() => undefined);
+      throw error;
+    } finally {
+      await releaseMigrationLock(client, key).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
