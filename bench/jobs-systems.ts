@@ -35,6 +35,8 @@ export interface System {
   addDead(n: number): Promise<void>;
   /** Removes every pending job (between rounds); keeps dead and future rows when `keepDirt`. */
   clear(keepDirt: boolean): Promise<void>;
+  /** ANALYZE of the system's job table, so every system is measured with fresh planner statistics. */
+  analyze(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function opskitSystem(url: string): Promise<System> {
       if (!keepDirt) await pool.query("truncate opskit.dead_jobs");
       await pool.query("vacuum analyze opskit.jobs");
     },
+    analyze: async () => void (await pool.query("analyze opskit.jobs")),
     close: () => pool.end(),
   };
 }
@@ -146,6 +149,7 @@ export async function graphileSystem(url: string, batched: boolean): Promise<Sys
       );
       await pool.query("vacuum analyze graphile_worker._private_jobs");
     },
+    analyze: async () => void (await pool.query("analyze graphile_worker._private_jobs")),
     async close() {
       await utils.release();
       await pool.end();
@@ -215,6 +219,7 @@ export async function pgBossSystem(url: string, tuned: boolean): Promise<System>
       await pool.query("delete from pgboss.archive");
       await pool.query("vacuum analyze pgboss.job");
     },
+    analyze: async () => void (await pool.query("analyze pgboss.job")),
     async close() {
       await boss.stop({ graceful: false, wait: true });
       await pool.end();
@@ -257,6 +262,7 @@ export async function bullmqSystem(url: string): Promise<System> {
     async clear() {
       await queue.obliterate({ force: true });
     },
+    analyze: async () => undefined, // its own schema; left to autovacuum
     close: () => queue.close(),
   };
 }

@@ -319,8 +319,11 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       .filter((q) => q.globalConcurrency !== undefined)
       .map((q) => setQueueConcurrency(deps.pool, q.name, q.globalConcurrency!)),
   );
-  const heartbeatTimer = setInterval(() => void heartbeat(), heartbeatIntervalMs);
-  const firstHeartbeat = setup.then(() => heartbeat()).catch(() => undefined);
+  // One heartbeat at a time: a slow database must not pile them up.
+  let beating: Promise<void> | undefined;
+  const beat = () => (beating ??= heartbeat().finally(() => (beating = undefined)));
+  const heartbeatTimer = setInterval(() => void beat(), heartbeatIntervalMs);
+  const firstHeartbeat = setup.then(() => beat()).catch(() => undefined);
   const loop = firstHeartbeat
     .then(() => claimLoop())
     .catch((error: unknown) =>
@@ -359,6 +362,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       await within(all(), left());
     }
     clearInterval(heartbeatTimer);
+    await beating; // so it cannot register the worker again after its row is removed
     const drained = await settler.drain(left());
     await listener?.close();
     await removeWorker(deps.pool, id).catch(() => undefined);
