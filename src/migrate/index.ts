@@ -53,3 +53,11 @@ export {
 export { replayMigrations, type ReplayOptions, type ReplayReport } from "./replay.js";
 export { findPrechecks, type Precheck, type PrecheckResult } from "./data-prechecks.js";
 export { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
+export {
+  claimAuditKey,
+  listAuditEntries,
+  recordAudit,
+  setAuditResult,
+  type AuditEntry,
+  type AuditRow,
+} from "../audit/index.js";

@@ -27,6 +27,7 @@ import {
 } from "../migrate/index.js";
 import { OpskitError } from "../errors.js";
 import { resolveDatabase, type ServiceDatabase } from "./database.js";
+import { CONSOLE_PATH, createServiceConsole } from "./service-console.js";
 import { runShutdown, type ShutdownPhase } from "./shutdown.js";
 
 export type Role = "api" | "worker" | "migrate" | "all";
@@ -72,6 +73,8 @@ export interface RunningService<C> extends ServiceContext<C> {
   http: HttpServer | undefined;
   database: ServiceDatabase;
   bootMs: number;
+  /** The console's URL and, in development with no login configured, its generated token. */
+  console: { url: string; developmentToken: string | undefined } | undefined;
   /** Runs the shutdown sequence; resolves true when it finished within the budget. */
   stop(reason?: string): Promise<boolean>;
 }
@@ -190,11 +193,19 @@ export async function startService<M extends Manifest>(
     };
 
     if (role === "migrate") {
-      return finish(ctx, undefined);
+      return finish(ctx, undefined, undefined);
     }
     if (role === "api") health.addCheck(migrationsCheck(pool, sources));
     for (const check of options.checks?.(ctx) ?? []) health.addCheck(check);
 
+    const opsConsole = createServiceConsole({
+      config,
+      pool,
+      log,
+      health,
+      sources,
+      secrets: secretValues(manifest, config),
+    });
     const app = createHttpApp({
       log,
       middleware: [metrics.httpMetrics()],
@@ -202,6 +213,7 @@ export async function startService<M extends Manifest>(
       mounts: [
         { path: "/", app: health.app },
         { path: "/", app: metrics.app },
+        ...(opsConsole ? [{ path: CONSOLE_PATH, app: opsConsole.app }] : []),
         ...(options.routes && role !== "worker" ? [{ path: "/", app: options.routes(ctx) }] : []),
       ],
     });
@@ -209,7 +221,16 @@ export async function startService<M extends Manifest>(
     await health.start(); // runs the first round of checks before returning
     if (role === "worker" || role === "all") await options.startWorkers?.(ctx);
     health.markStarted();
-    return finish(ctx, http);
+    return finish(
+      ctx,
+      http,
+      opsConsole && http
+        ? {
+            url: `${http.url}${CONSOLE_PATH}/`,
+            developmentToken: opsConsole.developmentToken,
+          }
+        : undefined,
+    );
   } catch (error) {
     await pool?.end().catch(() => undefined);
     await stopEmbedded().catch(() => undefined);
@@ -219,6 +240,7 @@ export async function startService<M extends Manifest>(
   function finish(
     ctx: ServiceContext<ConfigOf<M>>,
     http: HttpServer | undefined,
+    consoleInfo: RunningService<unknown>["console"],
   ): RunningService<ConfigOf<M>> {
     const bootMs = Math.round(performance.now() - bootStarted);
     if (http) startupLog.info({ url: http.url, boot_ms: bootMs }, "ready");
@@ -249,7 +271,7 @@ export async function startService<M extends Manifest>(
       );
       return stopping;
     };
-    return { ...ctx, url: http?.url, http, database, bootMs, stop };
+    return { ...ctx, url: http?.url, http, database, bootMs, console: consoleInfo, stop };
   }
 }
 

@@ -1,0 +1,15 @@
+import { registerAuditScreen } from "./pages/audit.js";
+import { registerDatabaseScreen } from "./pages/database.js";
+import { registerMigrationsScreen } from "./pages/migrations.js";
+import { registerOverviewScreen } from "./pages/overview.js";
+import type { ScreenDeps } from "./screen-kit.js";
+
+export type { ScreenDeps } from "./screen-kit.js";
+
+/** Adds every screen's routes to the console. */
+export function registerScreens(deps: ScreenDeps): void {
+  registerOverviewScreen(deps);
+  registerMigrationsScreen(deps);
+  registerDatabaseScreen(deps);
+  registerAuditScreen(deps);
+}

@@ -1,0 +1,53 @@
+import type { baseManifest, ConfigOf } from "../config/index.js";
+import { createConsole, type Console } from "../console/index.js";
+import type { Pool } from "../db/index.js";
+import type { Health } from "../health/index.js";
+import type { Logger } from "../log/index.js";
+import type { MigrationSource } from "../migrate/index.js";
+
+/** Where the service mounts its console. */
+export const CONSOLE_PATH = "/ops";
+
+/**
+ * The console of a service (roles `api` and `all`, unless `OPSKIT_CONSOLE`
+ * is false), configured from the base manifest's OPSKIT_CONSOLE_* variables.
+ */
+export function createServiceConsole(options: {
+  config: ConfigOf<typeof baseManifest>;
+  pool: Pool;
+  log: Logger;
+  health: Health;
+  sources: MigrationSource[];
+  secrets: string[];
+}): Console | undefined {
+  const { config } = options;
+  if (!config.OPSKIT_CONSOLE || (config.OPSKIT_ROLE !== "api" && config.OPSKIT_ROLE !== "all"))
+    return undefined;
+  const console = createConsole({
+    pool: options.pool,
+    log: options.log,
+    basePath: CONSOLE_PATH,
+    development: config.NODE_ENV === "development",
+    environment: config.NODE_ENV,
+    credentials: {
+      adminTokens: config.OPSKIT_CONSOLE_ADMIN_TOKENS,
+      operatorTokens: config.OPSKIT_CONSOLE_OPERATOR_TOKENS,
+      viewerTokens: config.OPSKIT_CONSOLE_VIEWER_TOKENS,
+      users: config.OPSKIT_CONSOLE_USERS,
+    },
+    sessionTtlMs: config.OPSKIT_CONSOLE_SESSION_TTL,
+    trustProxy: config.OPSKIT_CONSOLE_TRUST_PROXY,
+    bulkCap: config.OPSKIT_CONSOLE_BULK_CAP,
+    health: options.health,
+    migrationSources: options.sources,
+    secrets: options.secrets,
+  });
+  if (!console.enabled) {
+    options.log
+      .child({ category: "console" })
+      .warn(
+        "the console at /ops has no login configured and refuses every page: set OPSKIT_CONSOLE_ADMIN_TOKENS (or OPSKIT_CONSOLE_USERS)",
+      );
+  }
+  return console;
+}
