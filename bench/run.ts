@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   boot: () => import("./boot.js"),
   probes: () => import("./probes.js"),
   log: () => import("./log.js"),
+  lint: () => import("./lint.js"),
 };
 
 const args = process.argv.slice(2);

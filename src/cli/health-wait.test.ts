@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { captureOutput } from "../../test/helpers.js";
 import { after, before, test } from "node:test";
 import { runCli } from "./index.js";
 
@@ -24,19 +25,9 @@ before(async () => {
 });
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) },
-  };
-}
-
 test("waits until healthy at the expected version, printing each change it sees", async () => {
   requests = 0;
-  const { out, io: output } = io();
+  const { out, io: output } = captureOutput();
   const code = await runCli(
     ["health", "wait", base, "--expect-version", "2", "--interval", "20ms", "--timeout", "10s"],
     output,
@@ -51,7 +42,7 @@ test("waits until healthy at the expected version, printing each change it sees"
 
 test("times out with exit 1 and says what it last saw; --json prints one object", async () => {
   requests = 10;
-  const { out, io: output } = io();
+  const { out, io: output } = captureOutput();
   const code = await runCli(
     [
       "health",
@@ -74,7 +65,7 @@ test("times out with exit 1 and says what it last saw; --json prints one object"
 });
 
 test("an unreachable service is reported, not thrown", async () => {
-  const { err, io: output } = io();
+  const { err, io: output } = captureOutput();
   const closed = createServer();
   await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
   const port = (closed.address() as AddressInfo).port;
@@ -88,11 +79,11 @@ test("an unreachable service is reported, not thrown", async () => {
 });
 
 test("usage errors exit 2; --help exits 0", async () => {
-  assert.equal(await runCli(["health", "wait"], io().io), 2);
-  assert.equal(await runCli(["health", "wait", "not a url"], io().io), 2);
-  assert.equal(await runCli(["health", "wait", base, "--timeout", "soon"], io().io), 2);
-  assert.equal(await runCli(["health", "wait", base, "--bogus"], io().io), 2);
-  assert.equal(await runCli(["health", "wait", "--help"], io().io), 0);
-  assert.equal(await runCli(["nope"], io().io), 2);
-  assert.equal(await runCli(["--help"], io().io), 0);
+  assert.equal(await runCli(["health", "wait"], captureOutput().io), 2);
+  assert.equal(await runCli(["health", "wait", "not a url"], captureOutput().io), 2);
+  assert.equal(await runCli(["health", "wait", base, "--timeout", "soon"], captureOutput().io), 2);
+  assert.equal(await runCli(["health", "wait", base, "--bogus"], captureOutput().io), 2);
+  assert.equal(await runCli(["health", "wait", "--help"], captureOutput().io), 0);
+  assert.equal(await runCli(["nope"], captureOutput().io), 2);
+  assert.equal(await runCli(["--help"], captureOutput().io), 0);
 });

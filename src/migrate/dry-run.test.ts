@@ -1,31 +1,24 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { migrationDirs } from "../../test/helpers.js";
 import { after, test } from "node:test";
 import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../../test/db.js";
 import { runCli } from "../cli/index.js";
 import { dryRunMigrations, migrate } from "./index.js";
 
-const tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-dry-run-"));
+const dirs = await migrationDirs();
 const databases: TestDatabase[] = [];
 after(async () => {
   for (const db of databases) await db.drop();
-  await rm(tmp, { recursive: true, force: true });
+  await dirs.remove();
 });
 
 async function freshDb(): Promise<TestDatabase> {
   const db = await createTestDatabase();
   databases.push(db);
   return db;
-}
-
-async function dir(name: string, files: Record<string, string>): Promise<string> {
-  const d = path.join(tmp, name);
-  await mkdir(d, { recursive: true });
-  for (const [file, sql] of Object.entries(files)) await writeFile(path.join(d, file), sql);
-  return d;
 }
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -73,7 +66,7 @@ async function digest(url: string): Promise<{ catalog: string; data: string }> {
 }
 
 async function seedBakery(url: string) {
-  const base = await dir(`base-${path.basename(url)}`, {
+  const base = await dirs.dir(`base-${path.basename(url)}`, {
     "0001_orders.sql": `
       create table customers (id bigserial primary key, email text);
       create table orders (id bigserial primary key, customer_id bigint, store text, total int, note text);

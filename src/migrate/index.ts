@@ -30,6 +30,7 @@ export {
   RUNNER_APPLICATION_NAME,
   type LockHolder,
 } from "./migration-lock.js";
+export { readHistory, type AppliedMigration } from "./history.js";
 export { toolkitMigrationsDir } from "./toolkit-migrations.js";
 export {
   loadSqlParser,
@@ -61,3 +62,13 @@ export {
   type AuditEntry,
   type AuditRow,
 } from "../audit/index.js";
+export {
+  lintMigrations,
+  parsePgVersion,
+  type LintedFile,
+  type LintOptions,
+  type LintResult,
+} from "./lint/lint-migrations.js";
+export type { LintFinding, LintRule, Severity } from "./lint/lint-rule.js";
+export { LINT_RULES } from "./lint/rules/all-rules.js";
+export { formatFindings, LINT_FORMATS, type LintFormat } from "./lint/format-findings.js";

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { createInterface } from "node:readline";
+import { migrationDirs, queryRows } from "../../test/helpers.js";
 import { after, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
@@ -14,12 +12,12 @@ import { findLockHolder, lockKeyOf, migrate } from "./index.js";
 // Crash tests: a runner in a real process, killed (or frozen) while it holds
 // the migration lock; the next run must succeed with no manual step.
 const db = await createTestDatabase({ empty: true });
-const tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-lock-recovery-"));
+const dirs = await migrationDirs();
 const children: ChildProcess[] = [];
 after(async () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   await db.drop();
-  await rm(tmp, { recursive: true, force: true });
+  await dirs.remove();
 });
 
 function runner(args: string[], env: Record<string, string> = {}) {
@@ -54,26 +52,6 @@ async function kill(child: ChildProcess, signal: NodeJS.Signals = "SIGKILL") {
   await exited;
 }
 
-async function dir(name: string, files: Record<string, string>): Promise<string> {
-  const d = path.join(tmp, name);
-  await mkdir(d, { recursive: true });
-  for (const [file, sql] of Object.entries(files)) await writeFile(path.join(d, file), sql);
-  return d;
-}
-
-async function query<T extends pg.QueryResultRow>(
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 /** Polls pg_stat_activity (an observed state change, not a timed wait) until `predicate` holds. */
 async function until(what: string, predicate: () => Promise<boolean>, limitMs = 20_000) {
   const deadline = Date.now() + limitMs;
@@ -98,7 +76,9 @@ test("a runner SIGKILLed while idle with the lock: the next run takes the lock a
   await held.next("locked");
   assert.equal((await holder())?.application_name, "opskit-migrate");
   await kill(held.child);
-  const d = await dir("after-idle-kill", { "0001_a.sql": "create table after_idle (id int);" });
+  const d = await dirs.dir("after-idle-kill", {
+    "0001_a.sql": "create table after_idle (id int);",
+  });
   const { error } = await migrate({
     connectionString: db.url,
     sources: [{ source: "app", dir: d }],
@@ -108,13 +88,14 @@ test("a runner SIGKILLed while idle with the lock: the next run takes the lock a
 });
 
 test("a runner SIGKILLed during a long statement: the server notices within the check interval", async () => {
-  const slow = await dir("slow", { "0001_slow.sql": "select pg_sleep(120);" });
+  const slow = await dirs.dir("slow", { "0001_slow.sql": "select pg_sleep(120);" });
   const up = runner(["up", db.url, slow]);
   await until(
     "the runner's pg_sleep is active",
     async () =>
       (
-        await query(
+        await queryRows(
+          db.url,
           "select 1 from pg_stat_activity where application_name = 'opskit-migrate' and state = 'active' and query like '%pg_sleep(120)%'",
         )
       ).length > 0,
@@ -122,7 +103,7 @@ test("a runner SIGKILLed during a long statement: the server notices within the 
   await kill(up.child);
   // Without client_connection_check_interval the backend would sleep on with the lock for two
   // minutes; the next run gives up after 15 s.
-  const d = await dir("after-statement-kill", {
+  const d = await dirs.dir("after-statement-kill", {
     "0001_b.sql": "create table after_statement (id int);",
   });
   const { error } = await migrate({
@@ -132,7 +113,8 @@ test("a runner SIGKILLed during a long statement: the server notices within the 
   });
   assert.equal(error, undefined);
   assert.deepEqual(
-    await query(
+    await queryRows(
+      db.url,
       "select name from opskit.schema_migrations where source = 'app' and name = '0001_slow.sql'",
     ),
     [],
@@ -144,7 +126,9 @@ test("a frozen runner (its machine gone, socket open): the next run terminates t
   const { pid } = (await held.next("locked")) as { pid: number };
   held.child.kill("SIGSTOP");
   try {
-    const d = await dir("after-freeze", { "0001_c.sql": "create table after_freeze (id int);" });
+    const d = await dirs.dir("after-freeze", {
+      "0001_c.sql": "create table after_freeze (id int);",
+    });
     const terminated: number[] = [];
     const waits: string[] = [];
     const { error } = await migrate({
@@ -161,7 +145,8 @@ test("a frozen runner (its machine gone, socket open): the next run terminates t
       waits.every((w) => w === `${pid} opskit-migrate idle`),
       waits.join("; "),
     );
-    const audit = await query<{ target: string }>(
+    const audit = await queryRows<{ target: string }>(
+      db.url,
       "select target from opskit.audit_log where action = 'migrate.terminate_stale_lock_holder'",
     );
     assert.deepEqual(audit, [{ target: `pid ${pid}` }]);
@@ -183,7 +168,7 @@ test("a frozen runner's lock is also released by the server itself (idle_session
 
 test("a runner SIGKILLed during CREATE INDEX CONCURRENTLY: the next run drops the INVALID index and builds it", async () => {
   // The build is slow while the flag table says so: one sleep per row through an expression index.
-  const setup = await dir("cic-setup", {
+  const setup = await dirs.dir("cic-setup", {
     "0001_setup.sql": `
       create table cic_slow (id int);
       insert into cic_slow select generate_series(1, 2000);
@@ -196,7 +181,7 @@ test("a runner SIGKILLed during CREATE INDEX CONCURRENTLY: the next run drops th
       .error,
     undefined,
   );
-  const build = await dir("cic-build", {
+  const build = await dirs.dir("cic-build", {
     "0001_index.sql": "create index concurrently cic_slow_key on cic_slow (cic_key(id));\n",
   });
   const up = runner(["up", db.url, build]);
@@ -204,7 +189,8 @@ test("a runner SIGKILLed during CREATE INDEX CONCURRENTLY: the next run drops th
     "the concurrent build is under way",
     async () =>
       (
-        await query(
+        await queryRows(
+          db.url,
           "select 1 from pg_stat_progress_create_index p join pg_class c on c.oid = p.relid where c.relname = 'cic_slow'",
         )
       ).length > 0,
@@ -214,12 +200,13 @@ test("a runner SIGKILLed during CREATE INDEX CONCURRENTLY: the next run drops th
     "the server cancelled the build and left the index INVALID",
     async () =>
       (
-        await query(
+        await queryRows(
+          db.url,
           "select 1 from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = 'cic_slow_key' and not i.indisvalid and not exists (select 1 from pg_stat_progress_create_index)",
         )
       ).length > 0,
   );
-  await query("create table cic_fast_now ()");
+  await queryRows(db.url, "create table cic_fast_now ()");
   const notes: string[][] = [];
   const { error } = await migrate({
     connectionString: db.url,
@@ -230,7 +217,8 @@ test("a runner SIGKILLed during CREATE INDEX CONCURRENTLY: the next run drops th
   assert.equal(error, undefined, error?.message);
   assert.match(notes.flat().join("\n"), /dropped the INVALID index public\.cic_slow_key/);
   assert.deepEqual(
-    await query(
+    await queryRows(
+      db.url,
       "select i.indisvalid as valid from pg_index i where i.indexrelid = 'cic_slow_key'::regclass",
     ),
     [{ valid: true }],
@@ -238,7 +226,7 @@ test("a runner SIGKILLed during CREATE INDEX CONCURRENTLY: the next run drops th
 });
 
 test("a runner SIGKILLed in the middle of a no-transaction file: the next run resumes after the statements it finished", async () => {
-  const d = await dir("steps", {
+  const d = await dirs.dir("steps", {
     "0001_steps.sql": [
       "-- opskit:no-transaction",
       "create table steps_one (id int);",
@@ -252,13 +240,14 @@ test("a runner SIGKILLed in the middle of a no-transaction file: the next run re
     "the first statement is recorded and the second is running",
     async () =>
       (
-        await query(
+        await queryRows(
+          db.url,
           "select 1 from opskit.schema_migration_progress p, pg_stat_activity a where p.name = '0001_steps.sql' and p.statements_done = 1 and a.application_name = 'opskit-migrate' and a.state = 'active' and a.query like '%pg_sleep%'",
         )
       ).length > 0,
   );
   await kill(up.child);
-  await query("create table steps_go ()");
+  await queryRows(db.url, "create table steps_go ()");
   // Re-running statement 1 would fail (steps_one exists): success proves the resume.
   const { error, results } = await migrate({
     connectionString: db.url,
@@ -270,7 +259,7 @@ test("a runner SIGKILLed in the middle of a no-transaction file: the next run re
     results.map((r) => [r.name, r.status, r.transactional]),
     [["0001_steps.sql", "applied", false]],
   );
-  assert.deepEqual(await query("select 1 from pg_class where relname = 'steps_two'"), [
+  assert.deepEqual(await queryRows(db.url, "select 1 from pg_class where relname = 'steps_two'"), [
     { "?column?": 1 },
   ]);
 });

@@ -1,41 +1,20 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { migrationDirs, queryRows } from "../../test/helpers.js";
 import { after, test } from "node:test";
-import pg from "pg";
 import { createTestDatabase } from "../../test/db.js";
 import { migrate, migrationStatus } from "./index.js";
 
 const db = await createTestDatabase({ empty: true });
-const tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-nontx-"));
+const dirs = await migrationDirs();
 after(async () => {
   await db.drop();
-  await rm(tmp, { recursive: true, force: true });
+  await dirs.remove();
 });
 
-async function dir(name: string, files: Record<string, string>): Promise<string> {
-  const d = path.join(tmp, name);
-  await mkdir(d, { recursive: true });
-  for (const [file, sql] of Object.entries(files)) await writeFile(path.join(d, file), sql);
-  return d;
-}
-
-async function query<T extends pg.QueryResultRow>(
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 test("a file of CREATE INDEX CONCURRENTLY runs outside a transaction, detected by the parser", async () => {
-  const d = await dir("cic", {
+  const d = await dirs.dir("cic", {
     "0001_t.sql": "create table cic_t (id int, email text);",
     "0002_idx.sql": "create index concurrently cic_t_email on cic_t (email);\n",
   });
@@ -51,14 +30,15 @@ test("a file of CREATE INDEX CONCURRENTLY runs outside a transaction, detected b
       ["0002_idx.sql", false],
     ],
   );
-  const valid = await query<{ ok: boolean }>(
+  const valid = await queryRows<{ ok: boolean }>(
+    db.url,
     "select indisvalid as ok from pg_index where indexrelid = 'cic_t_email'::regclass",
   );
   assert.deepEqual(valid, [{ ok: true }]);
 });
 
 test("mixing CONCURRENTLY with ordinary statements is refused before anything runs", async () => {
-  const d = await dir("mixed", {
+  const d = await dirs.dir("mixed", {
     "0001_mixed.sql":
       "create table mixed_t (id int);\ncreate index concurrently mixed_i on mixed_t (id);\n",
   });
@@ -70,11 +50,11 @@ test("mixing CONCURRENTLY with ordinary statements is refused before anything ru
   assert.equal(error?.line, 2);
   assert.match(error?.message ?? "", /opskit:no-transaction/);
   assert.deepEqual(results, []);
-  assert.deepEqual(await query("select 1 from pg_class where relname = 'mixed_t'"), []);
+  assert.deepEqual(await queryRows(db.url, "select 1 from pg_class where relname = 'mixed_t'"), []);
 });
 
 test("a syntax error is reported with its line before anything runs", async () => {
-  const d = await dir("syntax", {
+  const d = await dirs.dir("syntax", {
     "0001_ok.sql": "create table syntax_ok (id int);",
     "0002_bad.sql": "create table syntax_bad (id int);\nselect from where;\n",
   });
@@ -97,7 +77,7 @@ test("a no-transaction file that fails part-way resumes at the failed statement;
       third,
       "",
     ].join("\n");
-  const d = await dir("resume", {
+  const d = await dirs.dir("resume", {
     "0001_steps.sql": file("insert into resume_missing values (1);"),
   });
   const sources = [{ source: "resume", dir: d }];
@@ -118,9 +98,9 @@ test("a no-transaction file that fails part-way resumes at the failed statement;
     (await migrationStatus({ connectionString: db.url, sources })).files[0]?.state,
     "applied",
   );
-  assert.deepEqual(await query("select * from opskit.schema_migration_progress"), []);
+  assert.deepEqual(await queryRows(db.url, "select * from opskit.schema_migration_progress"), []);
 
-  const d2 = await dir("resume-edited", {
+  const d2 = await dirs.dir("resume-edited", {
     "0001_steps.sql": "-- opskit:no-transaction\ncreate table edit_a (id int);\nselect 1/0;\n",
   });
   const sources2 = [{ source: "resume-edited", dir: d2 }];
@@ -140,7 +120,7 @@ test("a no-transaction file that fails part-way resumes at the failed statement;
 test("header directives override the run's lock_timeout and statement_timeout for that file only", async () => {
   const check = (setting: string, want: string) =>
     `do $$ begin if current_setting('${setting}') <> '${want}' then raise exception '${setting} is %', current_setting('${setting}'); end if; end $$;`;
-  const d = await dir("timeouts", {
+  const d = await dirs.dir("timeouts", {
     "0001_custom.sql": `-- opskit:lock-timeout 100ms\n-- opskit:statement-timeout 2min\n${check("lock_timeout", "100ms")}\n${check("statement_timeout", "2min")}\n`,
     "0002_default.sql": `${check("lock_timeout", "5s")}\n${check("statement_timeout", "0")}\n`,
   });

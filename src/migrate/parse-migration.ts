@@ -96,7 +96,7 @@ export function parseMigrationSync(
   } catch (thrown) {
     const details = (thrown as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     const at = source.position(source.offsetOfCodePoint(Math.max(0, details?.cursorPosition ?? 0)));
-    throw parseError((thrown as Error).message, at, thrown);
+    throw parseError((thrown as Error).message, at, "syntax", thrown);
   }
 
   const statements: SqlStatement[] = [];
@@ -136,11 +136,17 @@ export function parseMigrationSync(
   };
 }
 
-function parseError(message: string, at: { line: number; column: number }, cause?: unknown) {
+/** `details.kind` tells a syntax error from a bad directive. */
+function parseError(
+  message: string,
+  at: { line: number; column: number },
+  kind: "syntax" | "directive" = "directive",
+  cause?: unknown,
+) {
   return new OpskitError(
     "MIGRATION_PARSE_ERROR",
     `line ${at.line}, column ${at.column}: ${message}`,
-    { cause, details: { line: at.line, column: at.column } },
+    { cause, details: { line: at.line, column: at.column, kind } },
   );
 }
 

@@ -1,22 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { migrationDirs } from "../../test/helpers.js";
 import { after, test } from "node:test";
 import pg from "pg";
 import { adminUrl } from "../../test/db.js";
 import { runCli } from "../cli/index.js";
 import { replayMigrations } from "./index.js";
 
-const tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-replay-test-"));
-after(() => rm(tmp, { recursive: true, force: true }));
-
-async function dir(name: string, files: Record<string, string>): Promise<string> {
-  const d = path.join(tmp, name);
-  await mkdir(d, { recursive: true });
-  for (const [file, sql] of Object.entries(files)) await writeFile(path.join(d, file), sql);
-  return d;
-}
+const dirs = await migrationDirs();
+after(() => dirs.remove());
 
 async function scratchDatabases(): Promise<string[]> {
   const client = new pg.Client({ connectionString: adminUrl() });
@@ -33,7 +24,7 @@ async function scratchDatabases(): Promise<string[]> {
 
 test("a history whose files sort the wrong way fails replay with file, line and SQLSTATE", async () => {
   // Written on the 3rd, dated the 2nd by mistake: it uses the type the later file creates.
-  const d = await dir("misdated", {
+  const d = await dirs.dir("misdated", {
     "20240101_orders.sql": "create table orders (id int);\n",
     "20240102_order_mood.sql": "-- add the mood\nalter table orders add column mood mood;\n",
     "20240103_create_mood.sql": "create type mood as enum ('happy', 'sad');\n",

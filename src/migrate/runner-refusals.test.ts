@@ -1,52 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { captureOutput, migrationDirs, queryRows } from "../../test/helpers.js";
 import { after, test } from "node:test";
-import pg from "pg";
 import { createTestDatabase } from "../../test/db.js";
 import { runCli } from "../cli/index.js";
 import { acceptChecksum, migrate, migrationStatus } from "./index.js";
 
 const db = await createTestDatabase({ empty: true });
-const tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-refusals-"));
+const dirs = await migrationDirs();
 after(async () => {
   await db.drop();
-  await rm(tmp, { recursive: true, force: true });
+  await dirs.remove();
 });
 
-async function dir(name: string, files: Record<string, string>): Promise<string> {
-  const d = path.join(tmp, name);
-  await mkdir(d, { recursive: true });
-  for (const [file, sql] of Object.entries(files)) await writeFile(path.join(d, file), sql);
-  return d;
-}
-
-async function rows<T extends pg.QueryResultRow>(
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-function cliOutput() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) },
-  };
-}
-
 test("an unapplied file that sorts before an applied one is refused, then allowed explicitly", async () => {
-  const d = await dir("order", { "0002_b.sql": "create table ord_b (id int);" });
+  const d = await dirs.dir("order", { "0002_b.sql": "create table ord_b (id int);" });
   const sources = [{ source: "order", dir: d }];
   assert.equal((await migrate({ connectionString: db.url, sources })).error, undefined);
   await writeFile(path.join(d, "0001_a.sql"), "create table ord_a (id int);");
@@ -64,7 +33,10 @@ test("an unapplied file that sorts before an applied one is refused, then allowe
   assert.equal(refused.error?.code, "MIGRATION_OUT_OF_ORDER");
   assert.equal(refused.error?.file, "0001_a.sql");
   assert.deepEqual(refused.results, [], "nothing is applied, not even the in-order 0003");
-  assert.deepEqual(await rows("select 1 from pg_class where relname in ('ord_a', 'ord_c')"), []);
+  assert.deepEqual(
+    await queryRows(db.url, "select 1 from pg_class where relname in ('ord_a', 'ord_c')"),
+    [],
+  );
   const allowed = await migrate({ connectionString: db.url, sources, allowOutOfOrder: true });
   assert.equal(allowed.error, undefined);
   assert.deepEqual(
@@ -74,7 +46,7 @@ test("an unapplied file that sorts before an applied one is refused, then allowe
 });
 
 test("two unapplied files with one version prefix are refused; the CLI status says so", async () => {
-  const d = await dir("dupes", {
+  const d = await dirs.dir("dupes", {
     "20240101_create_type.sql": "create type dupe_mood as enum ('ok');",
     "20240101_add_column.sql": "create table dupe_t (m dupe_mood);",
   });
@@ -97,7 +69,7 @@ test("two unapplied files with one version prefix are refused; the CLI status sa
 });
 
 test("a changed applied file blocks; accept records who and why in the audit log and unblocks", async () => {
-  const d = await dir("accept", { "0001_x.sql": "create table acc_x (id int);\n" });
+  const d = await dirs.dir("accept", { "0001_x.sql": "create table acc_x (id int);\n" });
   const sources = [{ source: "accept", dir: d }];
   assert.equal((await migrate({ connectionString: db.url, sources })).error, undefined);
   await writeFile(
@@ -120,12 +92,13 @@ test("a changed applied file blocks; accept records who and why in the audit log
     actor: "alice",
   });
   assert.notEqual(accepted.previous, accepted.accepted);
-  const audit = await rows<{
+  const audit = await queryRows<{
     actor: string;
     action: string;
     target: string;
     params: { reason: string; previous: string };
   }>(
+    db.url,
     "select actor, action, target, params from opskit.audit_log where action = 'migrate.accept_checksum'",
   );
   assert.equal(audit.length, 1);
@@ -141,18 +114,18 @@ test("a changed applied file blocks; accept records who and why in the audit log
 });
 
 test("migrate status (CLI) lists states, warns on more than one pending, and exits 1 when a run would be refused", async () => {
-  const d = await dir("cli", { "0001_a.sql": "create table cli_a (id int);" });
+  const d = await dirs.dir("cli", { "0001_a.sql": "create table cli_a (id int);" });
   const args = ["--dir", d, "--database-url", db.url];
-  assert.equal(await runCli(["migrate", "up", ...args], cliOutput().io), 0);
+  assert.equal(await runCli(["migrate", "up", ...args], captureOutput().io), 0);
   await writeFile(path.join(d, "0002_b.sql"), "create table cli_b (id int);");
   await writeFile(path.join(d, "0003_c.sql"), "create table cli_c (id int);");
-  const ok = cliOutput();
+  const ok = captureOutput();
   assert.equal(await runCli(["migrate", "status", ...args], ok.io), 0);
   assert.match(ok.out.join("\n"), /applied\s+app\/0001_a\.sql\s+\S+ by \S+@\S+/);
   assert.match(ok.out.join("\n"), /pending\s+app\/0002_b\.sql/);
   assert.match(ok.err.join("\n"), /2 migrations pending: deploy them one at a time/);
   await writeFile(path.join(d, "0001_a.sql"), "create table cli_a (id bigint);");
-  const json = cliOutput();
+  const json = captureOutput();
   assert.equal(await runCli(["migrate", "status", ...args, "--json"], json.io), 1);
   const report = JSON.parse(json.out[0] ?? "") as {
     files: { name: string; state: string }[];
@@ -165,7 +138,7 @@ test("migrate status (CLI) lists states, warns on more than one pending, and exi
       .slice(-3),
     ["changed", "pending", "pending"],
   );
-  const up = cliOutput();
+  const up = captureOutput();
   assert.equal(await runCli(["migrate", "up", ...args], up.io), 1);
   assert.match(up.err.join("\n"), /0001_a\.sql was changed after it was applied/);
 });

@@ -1,41 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { migrationDirs, queryRows } from "../../test/helpers.js";
 import { after, test } from "node:test";
 import pg from "pg";
 import { createTestDatabase } from "../../test/db.js";
 import { migrate, migrationStatus } from "./index.js";
 
 const db = await createTestDatabase({ empty: true });
-const tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-migrate-"));
+const dirs = await migrationDirs();
 after(async () => {
   await db.drop();
-  await rm(tmp, { recursive: true, force: true });
+  await dirs.remove();
 });
 
-async function dir(name: string, files: Record<string, string>): Promise<string> {
-  const d = path.join(tmp, name);
-  await rm(d, { recursive: true, force: true });
-  for (const [file, sql] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(d, file)), { recursive: true });
-    await writeFile(path.join(d, file), sql);
-  }
-  return d;
-}
-
-async function query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 test("applies files in name order, records history, and is idempotent", async () => {
-  const d = await dir("ordered", {
+  const d = await dirs.dir("ordered", {
     "0002_b.sql": "alter table a add column b int;",
     "0001_a.sql": "create table a (id int);",
   });
@@ -56,7 +36,7 @@ test("applies files in name order, records history, and is idempotent", async ()
 });
 
 test("a failing migration leaves the database as it was and names file, line and SQLSTATE", async () => {
-  const d = await dir("failing", {
+  const d = await dirs.dir("failing", {
     "0001_ok.sql": "create table ok_t (id int);",
     "0002_bad.sql": "create table half_t (id int);\n\nupdate missing_table set x = 1;\n",
   });
@@ -72,9 +52,13 @@ test("a failing migration leaves the database as it was and names file, line and
     results.map((r) => r.status),
     ["applied", "failed"],
   );
-  const tables = await query<{ t: string | null }>("select to_regclass('half_t')::text as t");
+  const tables = await queryRows<{ t: string | null }>(
+    db.url,
+    "select to_regclass('half_t')::text as t",
+  );
   assert.equal(tables[0]?.t, null, "the failed file's first statement was rolled back");
-  const history = await query<{ name: string }>(
+  const history = await queryRows<{ name: string }>(
+    db.url,
     "select name from opskit.schema_migrations where source = 'failing'",
   );
   assert.deepEqual(
@@ -84,7 +68,7 @@ test("a failing migration leaves the database as it was and names file, line and
 });
 
 test("a changed applied file blocks the run before anything is applied", async () => {
-  const d = await dir("changed", { "0001_x.sql": "create table x_t (id int);" });
+  const d = await dirs.dir("changed", { "0001_x.sql": "create table x_t (id int);" });
   const sources = [{ source: "changed", dir: d }];
   assert.equal((await migrate({ connectionString: db.url, sources })).error, undefined);
   await writeFile(path.join(d, "0001_x.sql"), "create table x_t (id bigint);");
@@ -94,13 +78,15 @@ test("a changed applied file blocks the run before anything is applied", async (
   assert.equal(error?.file, "0001_x.sql");
   assert.deepEqual(results, []);
   assert.equal(
-    (await query<{ t: string | null }>("select to_regclass('y_t')::text as t"))[0]?.t,
+    (await queryRows<{ t: string | null }>(db.url, "select to_regclass('y_t')::text as t"))[0]?.t,
     null,
   );
 });
 
 test("CRLF and a BOM do not change the checksum; Prisma's folder layout is read", async () => {
-  const d = await dir("prisma", { "20240101_init/migration.sql": "create table p_t (id int);\n" });
+  const d = await dirs.dir("prisma", {
+    "20240101_init/migration.sql": "create table p_t (id int);\n",
+  });
   const sources = [{ source: "prisma", dir: d }];
   assert.equal(
     (await migrate({ connectionString: db.url, sources })).results[0]?.name,
@@ -115,7 +101,7 @@ test("CRLF and a BOM do not change the checksum; Prisma's folder layout is read"
 });
 
 test("a second runner waits for the lock, is told who holds it, and gives up at the limit", async () => {
-  const d = await dir("locked", { "0001_l.sql": "create table l_t (id int);" });
+  const d = await dirs.dir("locked", { "0001_l.sql": "create table l_t (id int);" });
   const holder = new pg.Client({ connectionString: db.url, application_name: "other-runner" });
   await holder.connect();
   try {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { captureOutput } from "../../test/helpers.js";
 import { after, test } from "node:test";
 import pg from "pg";
 import { createTestDatabase } from "../../test/db.js";
@@ -36,16 +37,6 @@ async function currentHolder() {
   }
 }
 
-function cli() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) },
-  };
-}
-
 test("a free lock: nothing to do, exit 0", async () => {
   const outcome = await unlockMigrations({ connectionString: db.url, staleSeconds: 0 });
   assert.deepEqual(outcome, {
@@ -54,7 +45,7 @@ test("a free lock: nothing to do, exit 0", async () => {
     reason: "the migration lock is free",
     prisma: undefined,
   });
-  const run = cli();
+  const run = captureOutput();
   assert.equal(await runCli(["migrate", "unlock", "--database-url", db.url], run.io), 0);
   assert.match(run.out.join("\n"), /free/);
 });
@@ -105,7 +96,7 @@ test("an idle runner past --stale is terminated, printed and audited; Prisma's l
     await prisma.query("select pg_advisory_lock($1)", [PRISMA_LOCK_KEY]);
     const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
     const pid = rows[0]?.pid;
-    const run = cli();
+    const run = captureOutput();
     assert.equal(
       await runCli(["migrate", "unlock", "--stale", "0", "--database-url", db.url], run.io),
       0,
