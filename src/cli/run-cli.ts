@@ -32,6 +32,10 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
     },
   },
   {
+    prefix: "console",
+    load: async () => [(await import("./commands/console.js")).consoleCommand],
+  },
+  {
     prefix: "migrate lint",
     load: async () => [(await import("./commands/migrate-lint.js")).migrateLint],
   },

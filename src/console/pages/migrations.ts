@@ -1,7 +1,10 @@
 import { listAuditEntries } from "../../audit/index.js";
+import { OpskitError } from "../../errors.js";
 import {
+  lintMigrations,
   migrationStatus,
   toolkitMigrationsDir,
+  type MigrationStatus,
   type MigrationSource,
 } from "../../migrate/index.js";
 import { badge, html, table, time } from "../html.js";
@@ -28,6 +31,7 @@ export function registerMigrationsScreen(deps: ScreenDeps): void {
   router.page("/migrations", "Migrations", async () => {
     const status = await migrationStatus({ db: pool, sources: consoleMigrationSources(deps) });
     const history = await listAuditEntries(pool, "opskit", { action: "migrate.", limit: 20 });
+    const lint = await lintPending(consoleMigrationSources(deps), status);
     const counts = new Map<string, number>();
     for (const f of status.files) counts.set(f.state, (counts.get(f.state) ?? 0) + 1);
     const pending = status.files.filter((f) => f.state === "pending" || f.state === "partial");
@@ -57,6 +61,31 @@ export function registerMigrationsScreen(deps: ScreenDeps): void {
           "No migration files.",
         )}
       </section>
+      <section class="panel" id="panel-migration-lint">
+        <h2>Lint findings of the files not applied yet</h2>
+        ${
+          lint.error
+            ? html`<p class="flash error">The linter could not run: ${lint.error}</p>`
+            : table(
+                ["file", "line", "severity", "rule", "message"],
+                lint.findings.map(
+                  (f) =>
+                    html`<tr>
+                      <td><code>${f.file.split("/").at(-1)}</code></td>
+                      <td class="num">${f.line}:${f.column}</td>
+                      <td>
+                        ${badge(f.severity, f.severity === "error" ? "fail" : f.severity === "warning" ? "warn" : "info")}
+                      </td>
+                      <td><code>${f.rule}</code></td>
+                      <td>${f.message}</td>
+                    </tr>`,
+                ),
+                lint.files === 0
+                  ? "Every file is applied: nothing to lint."
+                  : `No finding in ${lint.files} pending file(s).`,
+              )
+        }
+      </section>
       <section class="panel" id="panel-migration-audit">
         <h2>Operator actions on migrations</h2>
         ${table(
@@ -75,4 +104,33 @@ export function registerMigrationsScreen(deps: ScreenDeps): void {
         )}
       </section>`;
   });
+}
+
+/**
+ * The linter's findings for the files not applied yet (applied files are
+ * history: the runner never runs them again), with the applied ones given as
+ * context so objects they created count as existing.
+ */
+async function lintPending(
+  sources: MigrationSource[],
+  status: MigrationStatus,
+): Promise<{
+  findings: Awaited<ReturnType<typeof lintMigrations>>["findings"];
+  files: number;
+  error?: string;
+}> {
+  const applied = status.files
+    .filter((f) => f.state === "applied" || f.state === "changed")
+    .map((f) => ({ source: f.source, name: f.name }));
+  try {
+    const result = await lintMigrations({ dirs: sources.map((s) => s.dir), applied });
+    const pending = new Set(result.files.filter((f) => !f.applied).map((f) => f.path));
+    return { findings: result.findings.filter((f) => pending.has(f.file)), files: pending.size };
+  } catch (error) {
+    return {
+      findings: [],
+      files: 0,
+      error: error instanceof OpskitError ? error.message : "see the log",
+    };
+  }
 }
