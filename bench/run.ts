@@ -11,6 +11,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   probes: () => import("./probes.js"),
   log: () => import("./log.js"),
   lint: () => import("./lint.js"),
+  inbox: () => import("./inbox.js"),
 };
 
 const args = process.argv.slice(2);

@@ -80,6 +80,43 @@ export const ERROR_CODES = {
     summary:
       "A config manifest is malformed (duplicate or undescribed variable, bad default or example).",
   },
+  JOB_TASK_INVALID: {
+    status: 500,
+    summary: "A task or schedule definition is invalid (bad name, option, cron or time zone).",
+  },
+  JOB_UNKNOWN_TASK: { status: 400, summary: "A job was added for a task the queue does not know." },
+  JOB_PAYLOAD_INVALID: {
+    status: 400,
+    summary: "A job's payload failed its task's schema; nothing was added (or the job is dead).",
+  },
+  JOB_TIMEOUT: {
+    status: 500,
+    summary: "A job ran past its timeout; it was aborted and will retry.",
+  },
+  JOB_CANCELLED: { status: 409, summary: "A job was cancelled by an operator while it ran." },
+  JOB_LEASE_LOST: {
+    status: 503,
+    summary: "A worker lost its lease on a running job; another worker may run it.",
+  },
+  JOB_INTERRUPTED: {
+    status: 503,
+    summary: "A running job was aborted by a worker's shutdown; it retries from its checkpoint.",
+  },
+  JOB_NOT_FOUND: { status: 404, summary: "No job, queue or schedule with that id or name." },
+  INBOX_CONFIG_INVALID: {
+    status: 500,
+    summary:
+      "An inbox source or verifier is misconfigured (no secret, bad key rule, duplicate name).",
+  },
+  WEBHOOK_UNVERIFIED: {
+    status: 401,
+    // Sent as is: one message for every cause, so a forger learns nothing.
+    summary: "The webhook could not be verified.",
+  },
+  INBOX_BUSY: {
+    status: 503,
+    summary: "The inbox could not store the event in time; nothing was acknowledged, retry later.",
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

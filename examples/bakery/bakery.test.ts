@@ -17,6 +17,8 @@ before(async () => {
       HOST: "127.0.0.1",
       LOG_LEVEL: "silent",
       NODE_ENV: "test",
+      BAKERY_STORE_FAILURE_RATE: "0",
+      OPSKIT_JOBS_POLL_INTERVAL: "100ms",
     },
   });
 });
@@ -124,4 +126,70 @@ test("probes and metrics are served beside the API, with route templates as labe
     /http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/orders\/:id"/,
   );
   assert.doesNotMatch(metrics, /http_route="\/api\/orders\/1"/);
+});
+
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 1_500; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+test("creating an order enqueues inventory-push in the same transaction; the worker pushes it", async () => {
+  const id = await newOrder();
+  await until(async () => {
+    const { rowCount } = await service.pool.query(
+      "select 1 from inventory_pushes where order_id = $1",
+      [id],
+    );
+    return rowCount === 1;
+  }, "the inventory push");
+  const { rows } = await service.pool.query<{ sku: string; delta: number }>(
+    "select sku, delta from inventory_pushes where order_id = $1",
+    [id],
+  );
+  assert.deepEqual(rows, [{ sku: "croissant", delta: -12 }]);
+  // A refused order (duplicate external id) leaves no job behind.
+  const body = {
+    store: "south.myshopify.com",
+    externalId: "ext-1",
+    customer: "Bo",
+    items: [{ sku: "tart", quantity: 1 }],
+  };
+  assert.equal((await call("POST", "/api/orders", body)).status, 201);
+  const orphan =
+    "select count(*)::int as n from (select payload from opskit.jobs union all select payload from opskit.job_history) j where not exists (select 1 from orders o where o.id = (j.payload->>'orderId')::bigint)";
+  assert.equal((await call("POST", "/api/orders", body)).status, 500);
+  assert.equal((await service.pool.query<{ n: number }>(orphan)).rows[0]!.n, 0);
+});
+
+test("reconcile is a registered schedule; backfill fills order_item_counts with checkpoints", async () => {
+  const { rows } = await service.pool.query<{ name: string; cron: string }>(
+    "select name, cron from opskit.job_schedules",
+  );
+  assert.deepEqual(rows, [{ name: "reconcile", cron: "*/5 * * * *" }]);
+  await newOrder();
+  const { id } = await service.queue.add("backfill", { batch: 2 });
+  await until(
+    async () => (await service.queue.get(id))?.state === "completed",
+    "backfill completed",
+  );
+  const job = await service.queue.get(id);
+  const { rows: counts } = await service.pool.query<{ n: number; missing: number }>(
+    `select count(*)::int as n,
+            (select count(*)::int from orders o where not exists (select 1 from order_item_counts c where c.order_id = o.id)) as missing
+       from order_item_counts`,
+  );
+  assert.equal(counts[0]!.missing, 0);
+  assert.ok(counts[0]!.n > 0);
+  const { rows: last } = await service.pool.query<{ id: string }>(
+    "select max(id)::text as id from orders",
+  );
+  assert.deepEqual(job?.checkpoint, { afterId: last[0]!.id });
+  const health = (await (await fetch(`${service.url}/health`)).json()) as {
+    checks: Record<string, unknown>;
+  };
+  assert.ok("jobs-worker:heartbeat" in health.checks);
+  assert.ok("jobs-schedules:late" in health.checks);
 });

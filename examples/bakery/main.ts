@@ -1,7 +1,11 @@
 // The demo imports the toolkit by relative path so it runs from this repository;
 // a service that installs opskit writes `from "opskit/service"` and so on.
 import { runService } from "../../src/service/index.js";
+import type { bakeryManifest } from "./manifest.js";
 import { bakeryService } from "./service.js";
+import { startTrafficSimulator } from "./traffic-simulator.js";
+import { storeSecrets } from "./webhooks.js";
+import type { ConfigOf } from "../../src/config/index.js";
 
 // `npm start`: the bakery on an embedded Postgres unless DATABASE_URL is set.
 await runService(bakeryService, {
@@ -15,6 +19,7 @@ await runService(bakeryService, {
         `  API      ${url}/api/orders`,
         `  probes   ${url}/livez  ${url}/readyz  ${url}/health`,
         `  metrics  ${url}/metrics`,
+        `  webhooks ${url}/webhooks/shopify   (opskit inbox list --database-url …)`,
         ...(service.console
           ? [
               `  console  ${service.console.url}`,
@@ -27,5 +32,19 @@ await runService(bakeryService, {
         "",
       ].join("\n") + "\n",
     );
+    const config = service.config as unknown as ConfigOf<typeof bakeryManifest> & {
+      NODE_ENV: string;
+    };
+    const simulate = config.BAKERY_TRAFFIC_SIMULATOR ?? config.NODE_ENV === "development";
+    if (simulate && service.url && service.role !== "worker") {
+      const secrets = storeSecrets(config);
+      const simulator = startTrafficSimulator({
+        url: service.url,
+        stores: Object.entries(secrets).map(([domain, list]) => ({ domain, secret: list[0]! })),
+        intervalMs: config.BAKERY_TRAFFIC_INTERVAL,
+        log: service.log,
+      });
+      service.onShutdown("traffic_simulator", async () => simulator.stop());
+    }
   },
 });

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { defineManifest, v } from "../../src/config/index.js";
 
 /** The bakery's own variables, on top of the toolkit's base manifest. */
@@ -8,6 +9,40 @@ export const bakeryManifest = defineManifest({
       description: "The Shopify store domains this bakery takes orders from.",
       example: "north.myshopify.com,south.myshopify.com",
       default: ["north.myshopify.com", "south.myshopify.com"],
+    }),
+    BAKERY_STORE_FAILURE_RATE: v.custom({
+      schema: z.coerce.number().min(0).max(1),
+      type: "number (0..1)",
+      expected: "a number from 0 to 1",
+      default: "0.05",
+      description:
+        "Share of simulated store API calls that fail (so the demo shows retries); 0 in tests.",
+      example: "0",
+    }),
+    BAKERY_NORTH_WEBHOOK_SECRETS: v.list({
+      secret: true,
+      optional: true,
+      description:
+        "Shopify webhook signing secret(s) of the first store in BAKERY_STORES; list the old and the new one while rotating. Unset outside production: the demo's development secret.",
+      example: "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",
+    }),
+    BAKERY_SOUTH_WEBHOOK_SECRETS: v.list({
+      secret: true,
+      optional: true,
+      description:
+        "Shopify webhook signing secret(s) of the second store in BAKERY_STORES; list the old and the new one while rotating. Unset outside production: the demo's development secret.",
+      example: "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",
+    }),
+    BAKERY_TRAFFIC_SIMULATOR: v.bool({
+      optional: true,
+      description:
+        "Send simulated, signed Shopify order webhooks to this service (with duplicates, bad signatures and retries). Unset: on in development only.",
+      example: "false",
+    }),
+    BAKERY_TRAFFIC_INTERVAL: v.duration({
+      default: "1s",
+      description: "Time between two simulated webhooks.",
+      example: "250ms",
     }),
   },
 });

@@ -1,5 +1,7 @@
 import { OpskitError } from "../../src/errors.js";
 import { withTransaction, type Pool } from "../../src/db/index.js";
+import type { Queue } from "../../src/jobs/index.js";
+import { INVENTORY_PUSH } from "./tasks.js";
 import { nextStage, type Stage } from "./stages.js";
 
 export interface Order {
@@ -20,12 +22,21 @@ export interface NewOrder {
   items: { sku: string; quantity: number }[];
 }
 
-export async function insertOrder(pool: Pool, order: NewOrder): Promise<Order> {
-  const { rows } = await pool.query<Order>(
-    `insert into orders (store, external_id, customer, items) values ($1, $2, $3, $4) returning *`,
-    [order.store, order.externalId ?? null, order.customer, JSON.stringify(order.items)],
-  );
-  return rows[0]!;
+/** Inserts an order and, in the same transaction, enqueues the push of its inventory change. */
+export async function insertOrder(pool: Pool, queue: Queue, order: NewOrder): Promise<Order> {
+  return withTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<Order>(
+      `insert into orders (store, external_id, customer, items) values ($1, $2, $3, $4) returning *`,
+      [order.store, order.externalId ?? null, order.customer, JSON.stringify(order.items)],
+    );
+    const created = rows[0]!;
+    await queue.add(
+      INVENTORY_PUSH,
+      { orderId: created.id },
+      { tx, dedupeKey: `inventory-push:${created.id}` },
+    );
+    return created;
+  });
 }
 
 export async function listOrders(

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { OpskitError } from "../../src/errors.js";
 import type { Pool } from "../../src/db/index.js";
+import type { Queue } from "../../src/jobs/index.js";
 import { STAGES } from "./stages.js";
 import { changeOrderStage, findOrder, insertOrder, listOrders } from "./orders-repository.js";
 
@@ -51,7 +52,7 @@ function parseId(raw: string): string {
 }
 
 /** The bakery's JSON API: list, create, read orders and move them along the line. */
-export function bakeryRoutes(pool: Pool): Hono {
+export function bakeryRoutes({ pool, queue }: { pool: Pool; queue: Queue }): Hono {
   const app = new Hono();
   app.get("/api/orders", async (c) => {
     const query = parseWith(listQuery, c.req.query());
@@ -64,7 +65,7 @@ export function bakeryRoutes(pool: Pool): Hono {
   });
   app.post("/api/orders", async (c) => {
     const body = await parseJson(newOrderBody, () => c.req.json());
-    return c.json({ order: await insertOrder(pool, body) }, 201);
+    return c.json({ order: await insertOrder(pool, queue, body) }, 201);
   });
   app.get("/api/orders/:id", async (c) => {
     const id = parseId(c.req.param("id"));

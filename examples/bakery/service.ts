@@ -2,6 +2,9 @@ import { fileURLToPath } from "node:url";
 import type { ServiceOptions } from "../../src/service/index.js";
 import { bakeryManifest } from "./manifest.js";
 import { bakeryRoutes } from "./routes.js";
+import { createStoreApi } from "./store-api.js";
+import { bakeryJobs } from "./tasks.js";
+import { bakeryInbox } from "./webhooks.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 // Migrations are read from the source tree, also when running from dist/.
@@ -16,5 +19,11 @@ export const bakeryService: ServiceOptions<typeof bakeryManifest> = {
   description: "A bakery's order-production line",
   manifest: bakeryManifest,
   migrationsDir,
-  routes: ({ pool }) => bakeryRoutes(pool),
+  routes: (ctx) => bakeryRoutes(ctx),
+  jobs: ({ pool, config }) =>
+    bakeryJobs({
+      pool,
+      storeApi: createStoreApi({ failureRate: config.BAKERY_STORE_FAILURE_RATE }),
+    }),
+  inbox: (ctx) => bakeryInbox(ctx),
 };

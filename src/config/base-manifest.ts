@@ -98,6 +98,36 @@ export const baseManifest = defineManifest({
       description: "Most connections in the database pool of this process.",
       example: "20",
     }),
+    OPSKIT_JOBS_CONCURRENCY: v.int({
+      min: 1,
+      max: 1000,
+      default: 10,
+      description: "Jobs a worker process (role worker or all) runs at once.",
+      example: "20",
+    }),
+    OPSKIT_JOBS_LEASE: v.duration({
+      default: "30s",
+      description:
+        "Lease of a claimed job, renewed by the worker's heartbeat; a crashed worker's jobs run again after it.",
+      example: "1m",
+    }),
+    OPSKIT_JOBS_POLL_INTERVAL: v.duration({
+      default: "1s",
+      description:
+        "Backstop poll for new jobs (notifications wake workers sooner); also the maintenance and cron tick.",
+      example: "500ms",
+    }),
+    OPSKIT_JOBS_LISTEN: v.bool({
+      default: true,
+      description:
+        "Wake workers with LISTEN/NOTIFY; false polls only (through a transaction-mode pooler).",
+      example: "false",
+    }),
+    OPSKIT_JOBS_HISTORY_RETENTION: v.duration({
+      default: "168h",
+      description: "How long completed and cancelled jobs stay in opskit.job_history.",
+      example: "24h",
+    }),
     OPSKIT_CONSOLE: v.bool({
       default: true,
       description:

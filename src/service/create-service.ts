@@ -26,8 +26,17 @@ import {
   type MigrationSource,
 } from "../migrate/index.js";
 import { OpskitError } from "../errors.js";
+import type { Queue } from "../jobs/index.js";
 import { resolveDatabase, type ServiceDatabase } from "./database.js";
 import { CONSOLE_PATH, createServiceConsole } from "./service-console.js";
+import { createServiceQueue, startServiceWorker, type ServiceJobs } from "./service-jobs.js";
+import {
+  createServiceInbox,
+  registerServiceInbox,
+  startServiceRetention,
+  withInboxTasks,
+  type ServiceInbox,
+} from "./service-inbox.js";
 import { runShutdown, type ShutdownPhase } from "./shutdown.js";
 
 export type Role = "api" | "worker" | "migrate" | "all";
@@ -41,6 +50,8 @@ export interface ServiceContext<C> {
   pool: Pool;
   health: Health;
   metrics: Metrics;
+  /** The job queue: every role may enqueue (`ctx.queue.add(task, payload, { tx })`). */
+  queue: Queue;
   role: Role;
   /** Registers background work to stop during shutdown (after HTTP has drained). */
   onShutdown(name: string, stop: (remainingMs: number) => Promise<boolean | void>): void;
@@ -59,6 +70,18 @@ export interface ServiceOptions<M extends Manifest> {
   routes?: (ctx: ServiceContext<ConfigOf<M>>) => Hono<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the service's own env
   /** Extra readiness checks. */
   checks?: (ctx: ServiceContext<ConfigOf<M>>) => HealthCheck[];
+  /**
+   * Tasks and schedules of the job queue. Roles `worker` and `all` run a
+   * worker (drained at shutdown, after HTTP); every role can enqueue.
+   */
+  jobs?: (ctx: Omit<ServiceContext<ConfigOf<M>>, "queue">) => ServiceJobs;
+  /**
+   * Webhook sources, received at `POST /webhooks/<name>` (roles api and
+   * all) and processed by the worker (roles worker and all). `ctx.queue` may
+   * be used inside handlers (enqueue follow-up jobs with `{ tx }`), not while
+   * declaring: it is created after the sources, with their tasks.
+   */
+  inbox?: (ctx: ServiceContext<ConfigOf<M>>) => ServiceInbox;
   /** Background work started once the service is ready (role `worker` or `all`). */
   startWorkers?: (ctx: ServiceContext<ConfigOf<M>>) => Promise<void> | void;
   /** Environment to read; default `process.env`. */
@@ -182,14 +205,21 @@ export async function startService<M extends Manifest>(
       checks: [postgresCheck(pool)],
     });
     const metrics = createMetrics({ defaultMetrics: true });
-    const ctx: ServiceContext<ConfigOf<M>> = {
+    const base = {
       config,
       log,
       pool,
       health,
       metrics,
       role,
-      onShutdown: (name, run) => shutdownHooks.push({ name, run }),
+      onShutdown: (name: string, run: ShutdownPhase["run"]) => shutdownHooks.push({ name, run }),
+    };
+    const declaredInbox = options.inbox?.(withLazyQueue(base, () => ctx.queue));
+    const inbox = createServiceInbox({ pool, log, metrics }, declaredInbox);
+    const jobs = withInboxTasks(options.jobs?.(base), inbox);
+    const ctx: ServiceContext<ConfigOf<M>> = {
+      ...base,
+      queue: createServiceQueue({ pool, log, metrics, config }, jobs),
     };
 
     if (role === "migrate") {
@@ -197,6 +227,11 @@ export async function startService<M extends Manifest>(
     }
     if (role === "api") health.addCheck(migrationsCheck(pool, sources));
     for (const check of options.checks?.(ctx) ?? []) health.addCheck(check);
+    if (inbox) {
+      await registerServiceInbox(inbox, log);
+      // After HTTP has drained: every accepted request's write has finished.
+      ctx.onShutdown("inbox", () => inbox.close());
+    }
 
     const opsConsole = createServiceConsole({
       config,
@@ -214,19 +249,29 @@ export async function startService<M extends Manifest>(
         { path: "/", app: health.app },
         { path: "/", app: metrics.app },
         ...(opsConsole ? [{ path: CONSOLE_PATH, app: opsConsole.app }] : []),
+        ...(inbox && role !== "worker" ? [{ path: "/", app: inbox.app }] : []),
         ...(options.routes && role !== "worker" ? [{ path: "/", app: options.routes(ctx) }] : []),
       ],
     });
     const http = await startHttpServer(app, { port: config.PORT, host: config.HOST });
     await health.start(); // runs the first round of checks before returning
-    if (role === "worker" || role === "all") await options.startWorkers?.(ctx);
+    if (role === "worker" || role === "all") {
+      const stopWorker = await startServiceWorker(ctx, jobs);
+      if (stopWorker) ctx.onShutdown("jobs", stopWorker);
+      const stopRetention =
+        inbox && declaredInbox
+          ? startServiceRetention({ pool, log }, inbox, declaredInbox)
+          : undefined;
+      if (stopRetention) ctx.onShutdown("inbox_retention", stopRetention);
+      await options.startWorkers?.(ctx);
+    }
     health.markStarted();
     return finish(
       ctx,
       http,
       opsConsole && http
         ? {
-            url: `${http.url}${CONSOLE_PATH}/`,
+            url: `${http.url}${CONSOLE_PATH}`,
             developmentToken: opsConsole.developmentToken,
           }
         : undefined,
@@ -273,6 +318,26 @@ export async function startService<M extends Manifest>(
     };
     return { ...ctx, url: http?.url, http, database, bootMs, console: consoleInfo, stop };
   }
+}
+
+/**
+ * The context handed to `inbox` before the queue exists (the queue is built
+ * with the inbox's tasks): `queue` resolves when a handler uses it.
+ */
+function withLazyQueue<C extends object>(base: C, queue: () => Queue): C & { queue: Queue } {
+  return Object.defineProperty({ ...base }, "queue", {
+    enumerable: true,
+    get: () => {
+      try {
+        return queue();
+      } catch {
+        throw new OpskitError(
+          "INBOX_CONFIG_INVALID",
+          "ctx.queue is not ready while inbox sources are declared; use it inside a handler.",
+        );
+      }
+    },
+  }) as C & { queue: Queue };
 }
 
 /**

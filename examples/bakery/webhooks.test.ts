@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { after, before, test } from "node:test";
+import { createTestDatabase, type TestDatabase } from "../../test/db.js";
+import { waitUntil } from "../../test/jobs.js";
+import { createLogger } from "../../src/log/index.js";
+import { startService, type RunningService } from "../../src/service/index.js";
+import { bakeryService } from "./service.js";
+import { startTrafficSimulator } from "./traffic-simulator.js";
+import { DEV_WEBHOOK_SECRETS } from "./webhooks.js";
+
+const NORTH = "north.myshopify.com";
+const SOUTH = "south.myshopify.com";
+const ROTATED = "shpss_new_north_secret";
+let db: TestDatabase;
+let service: RunningService<unknown>;
+
+before(async () => {
+  db = await createTestDatabase();
+  service = await startService({
+    ...bakeryService,
+    env: {
+      DATABASE_URL: db.url,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      NODE_ENV: "test",
+      BAKERY_STORE_FAILURE_RATE: "0",
+      OPSKIT_JOBS_POLL_INTERVAL: "100ms",
+      // North is rotating: the new secret and the old (development) one are both active.
+      BAKERY_NORTH_WEBHOOK_SECRETS: `${ROTATED},${DEV_WEBHOOK_SECRETS[0]}`,
+    },
+  });
+});
+after(async () => {
+  assert.equal(await service.stop("test done"), true);
+  await db.drop();
+});
+
+let webhookId = 0;
+async function postOrder(shop: string, secret: string, orderId: number, id = `wh-${++webhookId}`) {
+  const body = JSON.stringify({
+    id: orderId,
+    email: "ada@example.com",
+    customer: { first_name: "Ada", last_name: "Lovelace" },
+    line_items: [
+      { sku: "croissant", quantity: 6 },
+      { sku: "eclair", quantity: 2 },
+    ],
+  });
+  const res = await fetch(`${service.url}/webhooks/shopify`, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-shopify-topic": "orders/create",
+      "x-shopify-shop-domain": shop,
+      "x-shopify-webhook-id": id,
+      "x-shopify-hmac-sha256": createHmac("sha256", secret).update(body).digest("base64"),
+    },
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function orders(externalId: string) {
+  const { rows } = await service.pool.query<{
+    id: string;
+    store: string;
+    stage: string;
+    customer: string;
+  }>("select id::text, store, stage, customer from orders where external_id = $1", [externalId]);
+  return rows;
+}
+
+test("each store's signed order webhook creates the order in Filling and its inventory push runs", async () => {
+  assert.equal((await postOrder(NORTH, ROTATED, 9001)).status, 200);
+  assert.equal(
+    (await postOrder(NORTH, DEV_WEBHOOK_SECRETS[0]!, 9002)).status,
+    200,
+    "the old secret still works",
+  );
+  assert.equal((await postOrder(SOUTH, DEV_WEBHOOK_SECRETS[1]!, 9003)).status, 200);
+  for (const [externalId, store] of [
+    ["9001", NORTH],
+    ["9002", NORTH],
+    ["9003", SOUTH],
+  ] as const) {
+    await waitUntil(async () => (await orders(externalId)).length === 1, `order ${externalId}`);
+    const [order] = await orders(externalId);
+    assert.deepEqual(
+      [order!.store, order!.stage, order!.customer],
+      [store, "Filling", "Ada Lovelace"],
+    );
+    await waitUntil(async () => {
+      const { rows } = await service.pool.query(
+        "select sku from inventory_pushes where order_id = $1",
+        [order!.id],
+      );
+      return rows.length === 2;
+    }, `inventory push of ${externalId}`);
+  }
+  const { rows } = await service.pool.query(
+    "select status, attempts from opskit.inbox_events where source = 'shopify' and dedupe_key like 'wh-%' order by id",
+  );
+  assert.deepEqual(rows.slice(0, 3), Array(3).fill({ status: "processed", attempts: 1 }));
+});
+
+test("a duplicate delivery creates nothing; one store's signature does not pass as the other's", async () => {
+  const first = await postOrder(SOUTH, DEV_WEBHOOK_SECRETS[1]!, 9100, "wh-dup");
+  const again = await postOrder(SOUTH, DEV_WEBHOOK_SECRETS[1]!, 9100, "wh-dup");
+  assert.equal(first.status, 200);
+  assert.deepEqual(again.body, { received: true, duplicate: true });
+  const forged = await postOrder(NORTH, DEV_WEBHOOK_SECRETS[1]!, 9101);
+  assert.equal(forged.status, 401);
+  await waitUntil(async () => (await orders("9100")).length === 1, "order 9100");
+  assert.equal((await orders("9101")).length, 0);
+});
+
+test("the traffic simulator sends signed orders, duplicates, retries and forged requests", async () => {
+  const simulator = startTrafficSimulator({
+    url: service.url!,
+    stores: [
+      { domain: NORTH, secret: ROTATED },
+      { domain: SOUTH, secret: DEV_WEBHOOK_SECRETS[1]! },
+    ],
+    intervalMs: 3_600_000,
+    log: createLogger({ level: "silent" }),
+  });
+  try {
+    const count = async () =>
+      (
+        await service.pool.query<{ n: number }>(
+          "select count(*)::int as n from opskit.inbox_events",
+        )
+      ).rows[0]!.n;
+    const before = await count();
+    const statuses = [];
+    for (const kind of ["order", "order", "duplicate", "retry", "forged"] as const) {
+      statuses.push(await simulator.send(kind));
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 401]);
+    assert.equal((await count()) - before, 2);
+  } finally {
+    simulator.stop();
+  }
+});

@@ -1,0 +1,116 @@
+import { OpskitError } from "../../src/errors.js";
+import { defineSource, shopifyVerifier, type InboxEvent } from "../../src/inbox/index.js";
+import type { Queue } from "../../src/jobs/index.js";
+import type { Logger } from "../../src/log/index.js";
+import type { ServiceInbox } from "../../src/service/index.js";
+import type { PoolClient } from "../../src/db/index.js";
+import { INVENTORY_PUSH } from "./tasks.js";
+
+/**
+ * Development-only signing secrets, used when the manifest's secrets are
+ * unset outside production so that `npm start` works with no environment
+ * (the traffic simulator signs with the same ones). Never valid in
+ * production: the service refuses to start there without real ones.
+ */
+export const DEV_WEBHOOK_SECRETS = [
+  "bakery-dev-north-webhook-secret",
+  "bakery-dev-south-webhook-secret",
+];
+
+interface WebhookConfig {
+  NODE_ENV: string;
+  BAKERY_STORES: readonly string[];
+  BAKERY_NORTH_WEBHOOK_SECRETS: readonly string[] | undefined;
+  BAKERY_SOUTH_WEBHOOK_SECRETS: readonly string[] | undefined;
+}
+
+/** Each store's active secrets: from the manifest, else (not in production) the development ones. */
+export function storeSecrets(
+  config: WebhookConfig,
+  log?: Logger,
+): Record<string, readonly string[]> {
+  const given = [config.BAKERY_NORTH_WEBHOOK_SECRETS, config.BAKERY_SOUTH_WEBHOOK_SECRETS];
+  const secrets: Record<string, readonly string[]> = {};
+  for (const [i, store] of config.BAKERY_STORES.slice(0, 2).entries()) {
+    const own = given[i];
+    if (own?.length) secrets[store] = own;
+    else if (config.NODE_ENV === "production") {
+      throw new OpskitError(
+        "INBOX_CONFIG_INVALID",
+        `No webhook secret for ${store}: set BAKERY_${i === 0 ? "NORTH" : "SOUTH"}_WEBHOOK_SECRETS.`,
+      );
+    } else {
+      log?.warn({ store }, "using the development webhook secret (set BAKERY_*_WEBHOOK_SECRETS)");
+      secrets[store] = [DEV_WEBHOOK_SECRETS[i]!];
+    }
+  }
+  return secrets;
+}
+
+/** The part of a Shopify order the bakery reads. */
+interface ShopifyOrder {
+  id: number | string;
+  email?: string;
+  customer?: { first_name?: string; last_name?: string };
+  line_items?: { sku?: string | null; quantity?: number }[];
+}
+
+/**
+ * The bakery's inbox: both stores post to `/webhooks/shopify`, each verified
+ * with its own secret (picked by `X-Shopify-Shop-Domain`). An `orders/create`
+ * event creates the order in stage Filling and enqueues its inventory push,
+ * in the transaction that marks the event processed. Events of one order
+ * (create, then updates) are processed one at a time, in arrival order.
+ */
+export function bakeryInbox(ctx: {
+  config: WebhookConfig;
+  log: Logger;
+  queue: Queue;
+}): ServiceInbox {
+  const log = ctx.log.child({ category: "inbox" });
+  return {
+    sources: [
+      defineSource({
+        name: "shopify",
+        verifier: shopifyVerifier({ secrets: storeSecrets(ctx.config, log) }),
+        orderingKey: { json: "id" },
+        retentionDays: 30,
+        maxAttempts: 8,
+        handler: async (event, { tx }) => {
+          if (event.topic !== "orders/create") return;
+          await createOrderFromWebhook(tx, ctx.queue, event);
+        },
+      }),
+    ],
+  };
+}
+
+async function createOrderFromWebhook(
+  tx: PoolClient,
+  queue: Queue,
+  event: InboxEvent,
+): Promise<void> {
+  const order = event.json as ShopifyOrder;
+  const store = event.headers["x-shopify-shop-domain"] ?? "unknown";
+  const items = (order.line_items ?? [])
+    .filter((item) => item.sku && (item.quantity ?? 0) > 0)
+    .map((item) => ({ sku: item.sku!, quantity: item.quantity! }));
+  const customer =
+    [order.customer?.first_name, order.customer?.last_name].filter(Boolean).join(" ") ||
+    order.email ||
+    "unknown";
+  // The same order from another delivery (an event-level duplicate, a replay) changes nothing.
+  const { rows } = await tx.query<{ id: string }>(
+    `insert into orders (store, external_id, customer, items) values ($1, $2, $3, $4)
+     on conflict (store, external_id) do nothing returning id`,
+    [store, String(order.id), customer, JSON.stringify(items)],
+  );
+  const created = rows[0];
+  if (created) {
+    await queue.add(
+      INVENTORY_PUSH,
+      { orderId: created.id },
+      { tx, dedupeKey: `inventory-push:${created.id}` },
+    );
+  }
+}

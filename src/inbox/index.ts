@@ -1,0 +1,72 @@
+export {
+  checkTimestamp,
+  decodeSignature,
+  DEFAULT_TOLERANCE_SECONDS,
+  digestsEqual,
+  hmac,
+  matchSecret,
+  type HmacAlgorithm,
+  type KeyRule,
+  type SignatureEncoding,
+  type Verification,
+  type Verifier,
+  type VerifyFailureReason,
+  type WebhookRequest,
+} from "./verifier.js";
+export * from "./verifiers/index.js";
+export {
+  defineSource,
+  DEFAULT_MAX_BODY_BYTES,
+  type InboxEvent,
+  type InboxHandler,
+  type InboxHandlerContext,
+  type Source,
+  type SourceOptions,
+} from "./define-source.js";
+export {
+  createInbox,
+  type CreateInboxOptions,
+  type Inbox,
+  type InboxAppEnv,
+} from "./create-inbox.js";
+export type { IncomingWebhook, WebhookResponse } from "./receive-webhook.js";
+export { readKey, MAX_KEY_LENGTH } from "./event-keys.js";
+export { maskHeaders, MASKED } from "./mask-headers.js";
+export {
+  EVENT_STATUSES,
+  type InboxEventFilter,
+  type InboxEventStatus,
+} from "./sql/inbox-event-filter.js";
+export {
+  countInboxEvents,
+  findInboxEvent,
+  listInboxEvents,
+  listInboxRejections,
+  type InboxEventDetail,
+  type InboxEventSummary,
+  type InboxRejectionRow,
+} from "./sql/inbox-events.js";
+export {
+  findInboxSource,
+  listInboxSources,
+  pauseInboxSource,
+  registerInboxSources,
+  resumeInboxSource,
+  type InboxSourceRow,
+} from "./sql/inbox-sources.js";
+export {
+  replayInboxEvent,
+  replayInboxEvents,
+  type ReplayRequest,
+  type ReplayResult,
+} from "./sql/replay-inbox-events.js";
+export {
+  pruneInboxPayloads,
+  type PruneOptions,
+  type PruneResult,
+} from "./sql/prune-inbox-payloads.js";
+export {
+  startPayloadRetention,
+  type PayloadRetention,
+  type PayloadRetentionOptions,
+} from "./payload-retention.js";

@@ -1,0 +1,64 @@
+import type { Pool } from "../db/index.js";
+import { toError } from "../errors.js";
+import type { Logger } from "../log/index.js";
+import { pruneInboxPayloads, type PruneResult } from "./sql/prune-inbox-payloads.js";
+
+export interface PayloadRetentionOptions {
+  pool: Pool;
+  log: Logger;
+  /** Between runs; default 1 hour. */
+  intervalMs?: number;
+  /** Rows per statement; default 1,000. */
+  batchSize?: number;
+  /** Batches per run, so one run never holds the database for long; default 100. */
+  maxBatches?: number;
+}
+
+export interface PayloadRetention {
+  /** One run now (also what the timer does). */
+  runOnce(): Promise<PruneResult>;
+  /** Stops the timer and waits for a run in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The background service that applies each source's retention: every
+ * interval, prunes payloads of finished events past their source's
+ * `retentionDays` (bounded batches; see `pruneInboxPayloads`). Runs on every
+ * worker process; concurrent runs skip each other's rows.
+ *
+ * @example
+ * const retention = startPayloadRetention({ pool, log });
+ * await retention.stop();
+ */
+export function startPayloadRetention(options: PayloadRetentionOptions): PayloadRetention {
+  const log = options.log.child({ category: "inbox" });
+  let running: Promise<PruneResult> | undefined;
+  const runOnce = () => {
+    running ??= pruneInboxPayloads(options.pool, {
+      batchSize: options.batchSize ?? 1_000,
+      maxBatches: options.maxBatches ?? 100,
+    })
+      .then((result) => {
+        const total = Object.values(result.pruned).reduce((a, b) => a + b, 0);
+        if (total > 0)
+          log.info({ pruned: result.pruned, batches: result.batches }, "inbox payloads pruned");
+        return result;
+      })
+      .finally(() => (running = undefined));
+    return running;
+  };
+  const timer = setInterval(() => {
+    runOnce().catch((error: unknown) =>
+      log.warn({ err: toError(error) }, "inbox retention run failed; the next run retries"),
+    );
+  }, options.intervalMs ?? 3_600_000);
+  timer.unref();
+  return {
+    runOnce,
+    async stop() {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}

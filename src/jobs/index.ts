@@ -1,0 +1,25 @@
+export {
+  defineTask,
+  type AnyTask,
+  type Task,
+  type TaskHandler,
+  type TaskOptions,
+} from "./define-task.js";
+export {
+  defineSchedule,
+  type MissedRunPolicy,
+  type Schedule,
+  type ScheduleOptions,
+} from "./define-schedule.js";
+export { createQueue, type CreateQueueOptions, type JobToAdd, type Queue } from "./create-queue.js";
+export type { QueueSelection, WorkOptions, Worker } from "./create-worker.js";
+export type { JobContext } from "./job-context.js";
+export type { AddOptions, AddResult, JobError, Queryable } from "./job.js";
+export { backoffDelay, DEFAULT_BACKOFF, type Backoff, type BackoffSpec } from "./backoff.js";
+export type { QueueStats, JobState, JobSummary } from "./sql/inspect-jobs.js";
+export type { CancelResult } from "./sql/queue-admin.js";
+export type { ScheduleStatus } from "./schedule-status.js";
+export type { RescueResult } from "./rescue-expired-jobs.js";
+export type { MaintenanceResult } from "./run-maintenance.js";
+export { workerHeartbeatCheck, schedulesCheck } from "./job-checks.js";
+export { MISSED_AFTER_MS } from "./enqueue-scheduled-slots.js";

@@ -1,0 +1,101 @@
+import { withTransaction, type Pool } from "../db/index.js";
+import { toError } from "../errors.js";
+import type { Logger } from "../log/index.js";
+import type { Schedule } from "./define-schedule.js";
+import { enqueueScheduledSlots, syncSchedules } from "./enqueue-scheduled-slots.js";
+import { rescueExpiredJobs, type RescueResult } from "./rescue-expired-jobs.js";
+import { promoteScheduledJobs, pruneJobs, tryMaintenanceLock } from "./sql/maintain-jobs.js";
+
+export interface MaintenanceOptions {
+  pool: Pool;
+  schedules: readonly Schedule[];
+  keepHistory: boolean;
+  /** Completed and cancelled jobs are kept this long; default 7 days. */
+  historyRetentionMs?: number;
+  /** Dead jobs are kept this long; default 30 days. */
+  deadRetentionMs?: number;
+  /** Prune at most this often; default 60 s. */
+  pruneIntervalMs?: number;
+  log: Logger;
+}
+
+export interface MaintenanceResult {
+  /** False when another node held the maintenance lock (nothing was done here). */
+  ran: boolean;
+  promoted: number;
+  rescued: RescueResult;
+  scheduled: number;
+}
+
+/**
+ * One round of the queue's upkeep, on one node at a time (a transaction-level
+ * advisory lock; the others skip): promote due scheduled jobs, rescue jobs
+ * whose lease expired, enqueue due cron slots; and, at most every
+ * pruneIntervalMs, prune old history, old dead jobs and silent worker rows in
+ * bounded batches.
+ */
+export function createMaintenance(options: MaintenanceOptions) {
+  let synced = false;
+  let lastPrune = 0;
+  const pruneEvery = options.pruneIntervalMs ?? 60_000;
+  const log = options.log;
+
+  async function run(): Promise<MaintenanceResult> {
+    const result = await withTransaction(options.pool, async (tx): Promise<MaintenanceResult> => {
+      const none = { retried: 0, dead: 0, cancelled: 0 };
+      if (!(await tryMaintenanceLock(tx)))
+        return { ran: false, promoted: 0, rescued: none, scheduled: 0 };
+      if (!synced) {
+        await syncSchedules(tx, options.schedules);
+        synced = true;
+      }
+      const promoted = await promoteScheduledJobs(tx);
+      const rescued = await rescueExpiredJobs(tx, { keepHistory: options.keepHistory });
+      const scheduled = await enqueueScheduledSlots(tx, options.schedules);
+      return { ran: true, promoted, rescued, scheduled };
+    });
+    if (result.rescued.retried + result.rescued.dead + result.rescued.cancelled > 0) {
+      log.warn({ ...result.rescued }, "rescued jobs whose lease expired");
+    }
+    if (result.ran && Date.now() - lastPrune >= pruneEvery) {
+      lastPrune = Date.now();
+      const pruned = await withTransaction(options.pool, async (tx) =>
+        (await tryMaintenanceLock(tx))
+          ? pruneJobs(tx, {
+              historyMs: options.historyRetentionMs ?? 7 * 86_400_000,
+              deadMs: options.deadRetentionMs ?? 30 * 86_400_000,
+              workerMs: 86_400_000,
+            })
+          : undefined,
+      );
+      if (pruned && pruned.history + pruned.dead + pruned.workers > 0)
+        log.info(pruned, "pruned job history");
+    }
+    return result;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  return {
+    run,
+    /** Runs a round every `intervalMs` until stop(). */
+    start(intervalMs: number): void {
+      const tick = () => {
+        running = run()
+          .catch((error: unknown) => log.warn({ err: toError(error) }, "job maintenance failed"))
+          .finally(() => {
+            running = undefined;
+            if (timer !== undefined) timer = setTimeout(tick, intervalMs);
+          });
+      };
+      timer = setTimeout(tick, 0);
+    },
+    async stop(): Promise<void> {
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+export type Maintenance = ReturnType<typeof createMaintenance>;

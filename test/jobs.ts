@@ -1,0 +1,46 @@
+/**
+ * Helpers for job-queue tests: a database copy with a pool, and waiting on a
+ * condition read from the database (never a fixed sleep).
+ */
+import { createPool, type Pool } from "../src/db/index.js";
+import { createTestDatabase, type TestDatabase } from "./db.js";
+
+export async function withPool<T>(
+  fn: (pool: Pool, db: TestDatabase) => Promise<T>,
+  options: { max?: number } = {},
+): Promise<T> {
+  const db = await createTestDatabase();
+  const pool = createPool({ connectionString: db.url, max: options.max ?? 20 });
+  try {
+    return await fn(pool, db);
+  } finally {
+    await pool.end();
+    await db.drop();
+  }
+}
+
+/** Resolves once `condition` returns true; rejects after `timeoutMs` (a hang guard, not a timing assertion). */
+export async function waitUntil(
+  condition: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function count(pool: Pool, sql: string, values: unknown[] = []): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(`select count(*) as n from (${sql}) x`, values);
+  return Number(rows[0]!.n);
+}
+
+/** A promise with its resolve function, for handlers that signal a test. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
