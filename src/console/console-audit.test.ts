@@ -47,7 +47,10 @@ test("every mutating route of the app is a registered action, and each one write
 
   for (const [key, action] of opsConsole.actions) {
     const [method, template] = key.split(" ") as [string, string];
-    const path = template.replace(/:(\w+)/g, (_, name: string) => SAMPLE[name] ?? "1");
+    const path = template.replace(
+      /:(\w+)(\{(?:[^{}]|\{[^{}]*\})*\})?/g,
+      (_, name: string) => SAMPLE[name] ?? "1",
+    );
     const browser = consoleClient(app);
     if (action !== "console.login") await browser.loginWithToken(ADMIN);
     const { rows: before } = await pool.query<{ n: number }>(

@@ -1,5 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { maskedSecretId } from "../log/index.js";
 import { isRole, type Role } from "./permissions.js";
+
+export { maskedSecretId };
 
 /** Who a successful login is: the audit log's actor and the role. */
 export interface ConsoleIdentity {
@@ -28,18 +31,6 @@ export interface ConsoleCredentials {
 }
 
 const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
-
-/**
- * A short, stable id for a secret that does not reveal it: the first 8 hex
- * digits of its SHA-256 (`sha256:3f9c2e1a`). Lets an operator tell two
- * secrets (or a rotation's old and new one) apart on screen.
- *
- * @example
- * maskedSecretId("whsec_…"); // "sha256:5d41402a"
- */
-export function maskedSecretId(secret: string | Buffer): string {
-  return `sha256:${createHash("sha256").update(secret).digest("hex").slice(0, 8)}`;
-}
 
 /**
  * Parses the configured logins. Comparisons are made between SHA-256

@@ -32,6 +32,7 @@ import {
   findConsoleSession,
 } from "./sql/console-sessions.js";
 import { registerScreens, type ScreenDeps } from "./screens.js";
+import { createBacklogSampler } from "./backlog-sampler.js";
 
 export interface ConsoleOptions {
   pool: Pool;
@@ -58,8 +59,10 @@ export interface ConsoleOptions {
   migrationSources?: MigrationSource[];
   /** Values never to appear in a page (the config's secret values). */
   secrets?: readonly string[];
-  /** Inbox sources with their secrets, for masked ids (the service passes its own). */
-  inboxSecrets?: ReadonlyMap<string, readonly (string | Buffer)[]>;
+  /** How often the backlog chart is sampled; default 10 s, 0 turns sampling off. */
+  sampleIntervalMs?: number;
+  /** Masked ids of each inbox source's secrets (the service passes its inbox's). */
+  inboxSecretIds?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface Console {
@@ -166,16 +169,21 @@ export function createConsole(options: ConsoleOptions): Console {
     bulkCap: options.bulkCap ?? 1000,
     health: options.health,
     migrationSources: options.migrationSources,
-    inboxSecrets: options.inboxSecrets,
+    inboxSecretIds: options.inboxSecretIds,
   };
   registerScreens(deps);
+  const interval = options.sampleIntervalMs ?? 10_000;
+  const sampler =
+    credentials.configured && interval > 0
+      ? createBacklogSampler(options.pool, log, interval)
+      : undefined;
 
   return {
     app,
     actions: router.actions,
     developmentToken: credentials.developmentToken,
     enabled: credentials.configured,
-    close: async () => undefined,
+    close: async () => sampler?.stop(),
   };
 }
 

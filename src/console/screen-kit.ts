@@ -14,7 +14,7 @@ export interface ScreenDeps {
   bulkCap: number;
   health: Health | undefined;
   migrationSources: MigrationSource[] | undefined;
-  inboxSecrets: ReadonlyMap<string, readonly (string | Buffer)[]> | undefined;
+  inboxSecretIds: ReadonlyMap<string, readonly string[]> | undefined;
 }
 
 /** The page's query string, to carry filters into a live panel's URL. */

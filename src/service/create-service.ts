@@ -240,7 +240,9 @@ export async function startService<M extends Manifest>(
       health,
       sources,
       secrets: secretValues(manifest, config),
+      inbox,
     });
+    if (opsConsole) ctx.onShutdown("console", () => opsConsole.close());
     const app = createHttpApp({
       log,
       middleware: [metrics.httpMetrics()],

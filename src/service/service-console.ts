@@ -2,6 +2,7 @@ import type { baseManifest, ConfigOf } from "../config/index.js";
 import { createConsole, type Console } from "../console/index.js";
 import type { Pool } from "../db/index.js";
 import type { Health } from "../health/index.js";
+import type { Inbox } from "../inbox/index.js";
 import type { Logger } from "../log/index.js";
 import type { MigrationSource } from "../migrate/index.js";
 
@@ -19,6 +20,7 @@ export function createServiceConsole(options: {
   health: Health;
   sources: MigrationSource[];
   secrets: string[];
+  inbox: Inbox | undefined;
 }): Console | undefined {
   const { config } = options;
   if (!config.OPSKIT_CONSOLE || (config.OPSKIT_ROLE !== "api" && config.OPSKIT_ROLE !== "all"))
@@ -41,6 +43,9 @@ export function createServiceConsole(options: {
     health: options.health,
     migrationSources: options.sources,
     secrets: options.secrets,
+    inboxSecretIds: options.inbox
+      ? new Map([...options.inbox.sources].map(([name, s]) => [name, s.verifier.secretIds ?? []]))
+      : undefined,
   });
   if (!console.enabled) {
     options.log
