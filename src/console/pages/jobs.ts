@@ -365,6 +365,7 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
 function factText(value: unknown): string {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) return time(value);
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "string")
+    return String(value);
+  return JSON.stringify(value) ?? "—";
 }
