@@ -12,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   log: () => import("./log.js"),
   lint: () => import("./lint.js"),
   inbox: () => import("./inbox.js"),
+  console: () => import("./console.js"),
 };
 
 const args = process.argv.slice(2);

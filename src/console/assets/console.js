@@ -37,6 +37,16 @@
               };
             }),
           ),
+          // The last hour, whatever the samples cover (a chart with one sample keeps its scale).
+          scales: {
+            x: {
+              time: true,
+              range: function () {
+                var now = Date.now() / 1000;
+                return [now - 3600, now];
+              },
+            },
+          },
           axes: [{}, { size: 50 }],
           legend: { show: true },
         };
