@@ -120,19 +120,19 @@ const bench: Benchmark = async ({ quick }) => {
       {
         name: "jobs, dead",
         kind: "list",
-        path: "/ops/jobs?state=dead",
+        path: "/ops/panels/jobs?state=dead",
         sql: () => listConsoleJobs(pool, { state: "dead" }, { limit: 50 }),
       },
       {
         name: "jobs, ready, one task",
         kind: "list",
-        path: "/ops/jobs?state=ready&task=task-7",
+        path: "/ops/panels/jobs?state=ready&task=task-7",
         sql: () => listConsoleJobs(pool, { state: "ready", task: "task-7" }, { limit: 50 }),
       },
       {
         name: "jobs, completed, one queue, last hour",
         kind: "list",
-        path: "/ops/jobs?state=completed&queue=queue-3&within=3600",
+        path: "/ops/panels/jobs?state=completed&queue=queue-3&within=3600",
         sql: () =>
           listConsoleJobs(
             pool,
@@ -143,13 +143,13 @@ const bench: Benchmark = async ({ quick }) => {
       {
         name: "jobs, payload text",
         kind: "list",
-        path: "/ops/jobs?payload=customer-4242",
+        path: "/ops/panels/jobs?payload=customer-4242",
         sql: () => listConsoleJobs(pool, { payload: "customer-4242" }, { limit: 50 }),
       },
       {
         name: "jobs, page 100 (keyset)",
         kind: "list",
-        path: `/ops/jobs?before=${rows - 5000}`,
+        path: `/ops/panels/jobs?before=${rows - 5000}`,
         sql: () => listConsoleJobs(pool, {}, { limit: 50, beforeId: String(rows - 5000) }),
       },
       { name: "queues panel (depth by state)", kind: "list", path: "/ops/panels/queues" },
@@ -176,6 +176,8 @@ const bench: Benchmark = async ({ quick }) => {
             limit: 50,
           }),
       },
+      { name: "jobs screen, dead (queues + list)", kind: "list", path: "/ops/jobs?state=dead" },
+      { name: "inbox screen (sources, list, rejections)", kind: "list", path: "/ops/inbox" },
       { name: "overview (every panel)", kind: "list", path: "/ops" },
       { name: "job by id (dead)", kind: "lookup", path: `/ops/jobs/${deadId}` },
       { name: "job by id (history)", kind: "lookup", path: `/ops/jobs/${historyId}` },

@@ -26,9 +26,3 @@ create table opskit.console_samples (
   inbox_backlog bigint not null
 );
 
--- The console's overview and the backlog sampler count the inbox's unfinished
--- and dead events; with a million events kept, a partial index per group
--- keeps that an index-only count instead of a scan of the table.
-create index inbox_events_unfinished_idx on opskit.inbox_events (received_at)
-  where status in ('pending', 'failed');
-create index inbox_events_dead_idx on opskit.inbox_events (id) where status = 'dead';

@@ -10,7 +10,9 @@ import {
   resumeInboxSource,
   type InboxEventFilter,
   type InboxEventStatus,
+  type InboxEventSummary,
 } from "../../inbox/index.js";
+import { findInboxEventsByDedupeKey } from "../sql/console-inbox.js";
 import { OpskitError } from "../../errors.js";
 import { newRequestKey, runBulkAction } from "../bulk-action.js";
 import type { ConsoleContext } from "../console-router.js";
@@ -45,6 +47,16 @@ export function parseEventFilter(q: Record<string, string | undefined>): InboxEv
     dedupeKey: t(q.dedupe_key),
     ...timeWindow(q),
   };
+}
+
+/** The filter's other fields, for the few events an exact dedupe key finds. */
+function matches(e: InboxEventSummary, f: InboxEventFilter): boolean {
+  return (
+    (f.topic === undefined || e.topic === f.topic) &&
+    (f.status === undefined || e.status === f.status) &&
+    (f.since === undefined || e.received_at >= f.since) &&
+    (f.until === undefined || e.received_at < f.until)
+  );
 }
 
 /** The raw body as text (pretty JSON when it is JSON), or a hex dump of binary. */
@@ -111,11 +123,17 @@ export function registerInboxScreen(deps: ScreenDeps): void {
   const events = definePanel(deps, "inbox-events", "Events", async (c) => {
     const q = queryOf(c);
     const before = /^\d{1,18}$/.test(q.before ?? "") ? q.before : undefined;
-    const rows = await listInboxEvents(pool, {
-      ...parseEventFilter(q),
-      limit: PAGE,
-      ...(before ? { beforeId: before } : {}),
-    });
+    const filter = parseEventFilter(q);
+    const rows =
+      filter.dedupeKey !== undefined && filter.source === undefined
+        ? (await findInboxEventsByDedupeKey(pool, filter.dedupeKey)).filter((e) =>
+            matches(e, filter),
+          )
+        : await listInboxEvents(pool, {
+            ...filter,
+            limit: PAGE,
+            ...(before ? { beforeId: before } : {}),
+          });
     const fields = pickFields(q, EVENT_FILTER_FIELDS);
     const last = rows.at(-1);
     return html`${

@@ -78,9 +78,26 @@ function whereSql(part: Part): string {
       and ($3::text is null or j.task = $3)
       and ($4::timestamptz is null or ${part.at} >= $4)
       and ($5::timestamptz is null or ${part.at} < $5)
-      and ($6::text is null or strpos(lower(j.payload::text), lower($6)) > 0)
       and ($7::bigint is null or j.id < $7)
       and ($8::text[] is null or ${part.state} = any($8))`;
+}
+
+/** Jobs searched for payload text, per table: the newest ones that match the other filters. */
+export const PAYLOAD_SCAN_LIMIT = 10_000;
+
+/**
+ * One table's rows for a filter. Payload text has no index (a trigram index
+ * on the queue's tables would tax every insert and completion), so it is
+ * searched among the newest PAYLOAD_SCAN_LIMIT rows that pass the other
+ * filters: bounded work whatever the table holds; a time window reaches
+ * older jobs.
+ */
+function fromSql(part: Part): string {
+  return `(select * from ${part.table} j where ${whereSql(part)}
+             and ($6::text is null or j.id >= coalesce((
+               select min(id) from (select j2.id from ${part.table} j2 where ${whereSql(part).replaceAll("j.", "j2.")}
+                                     order by j2.id desc limit ${PAYLOAD_SCAN_LIMIT}) newest), 0))) j
+      where ($6::text is null or strpos(lower(j.payload::text), lower($6)) > 0)`;
 }
 
 function params(
@@ -119,7 +136,7 @@ export async function listConsoleJobs(
     .map(
       (p) => `(select j.id::text, j.task, j.queue, ${p.state} as state, j.attempts, j.max_attempts,
               ${p.at} as at, j.created_at, j.errors->-1->>'message' as last_error, j.id as sort_id
-         from ${p.table} j where ${whereSql(p)} order by j.id desc limit $9)`,
+         from ${fromSql(p)} order by j.id desc limit $9)`,
     )
     .join(" union all ");
   const { rows } = await db.query<ConsoleJobRow>(
@@ -144,10 +161,7 @@ export async function selectJobIds(
   const parts = partsFor(filter.state, states);
   if (parts.length === 0) return [];
   const sql = parts
-    .map(
-      (p) => `(select j.id, ${p.state} as state from ${p.table} j where ${whereSql(p)}
-                order by j.id limit $9)`,
-    )
+    .map((p) => `(select j.id, ${p.state} as state from ${fromSql(p)} order by j.id limit $9)`)
     .join(" union all ");
   const { rows } = await db.query<{ id: string; state: JobState }>(
     `select id::text, state from (${sql}) u order by id limit $9`,
