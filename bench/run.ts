@@ -13,6 +13,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   lint: () => import("./lint.js"),
   inbox: () => import("./inbox.js"),
   console: () => import("./console.js"),
+  jobs: () => import("./jobs.js"),
 };
 
 const args = process.argv.slice(2);

@@ -41,8 +41,8 @@ test("10,000 jobs, workers SIGKILLed at random and restarted: all complete, none
     for (let i = 0; i < total; i += 2_000) {
       await queue.addMany(Array.from({ length: 2_000 }, () => ({ task: record, payload: {} })));
     }
-    const env = { LEASE_MS: "2000", CONCURRENCY: "8" };
-    const capacity = 8 + 8 * 4; // concurrency + prefetch: the most one process holds at once
+    const env = { LEASE_MS: "2000", CONCURRENCY: "8", PREFETCH: "24" };
+    const capacity = 8 + 24; // concurrency + prefetch: the most one process holds at once
     const workers = [spawnWorker(db.url, env), spawnWorker(db.url, env)];
     await Promise.all(workers.map(ready));
     let kills = 0;

@@ -136,6 +136,8 @@ export function createQueue(options: CreateQueueOptions): Queue {
     log,
   });
   const workers = new Set<Worker>();
+  // One maintenance loop per queue, however many workers it starts.
+  let maintainers = 0;
 
   const spec = (task: AnyTask | string, payload: unknown, o: Omit<AddOptions, "tx">): JobSpec => {
     const name = typeof task === "string" ? task : task.name;
@@ -179,11 +181,11 @@ export function createQueue(options: CreateQueueOptions): Queue {
     work(o = {}) {
       const worker = createWorker({ pool, tasks, log, keepHistory, prepared, metrics }, o);
       const withMaintenance = o.maintenance ?? true;
-      if (withMaintenance) maintenance.start(o.pollIntervalMs ?? 1_000);
+      if (withMaintenance && maintainers++ === 0) maintenance.start(o.pollIntervalMs ?? 1_000);
       const handle: Worker = {
         ...worker,
         async stop(budgetMs) {
-          if (withMaintenance) await maintenance.stop();
+          if (withMaintenance && --maintainers === 0) await maintenance.stop();
           const ok = await worker.stop(budgetMs);
           workers.delete(handle);
           return ok;

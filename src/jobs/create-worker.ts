@@ -27,7 +27,12 @@ export interface WorkOptions {
   concurrency?: number;
   /** Queues served; default every queue the tasks name. */
   queues?: (string | QueueSelection)[];
-  /** Jobs claimed ahead into the local buffer; default 4 × concurrency. 0 for long jobs. */
+  /**
+   * Jobs claimed ahead into the local buffer. Default: adaptive, about 50 ms
+   * of work at the observed run time (from 2 for long jobs up to 500 for
+   * tiny ones), so fast jobs are claimed in big batches and slow ones are not
+   * hoarded away from other workers. 0 claims only what can start at once.
+   */
   prefetch?: number;
   /** Most jobs per claim statement; default 200. */
   batchSize?: number;
@@ -76,8 +81,14 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   const id = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const log = deps.log.child({ worker: id });
   const concurrency = options.concurrency ?? 10;
-  const prefetch = options.prefetch ?? concurrency * 4;
-  const capacity = concurrency + prefetch;
+  // Mean handler run time (EWMA), for the adaptive prefetch.
+  let meanRunMs: number | undefined;
+  const prefetchNow = (): number => {
+    if (options.prefetch !== undefined) return options.prefetch;
+    if (meanRunMs === undefined) return concurrency;
+    const target = Math.round((concurrency * 50) / Math.max(meanRunMs, 0.01));
+    return Math.min(500, Math.max(2, target));
+  };
   const batchSize = options.batchSize ?? 200;
   const leaseMs = options.leaseMs ?? 30_000;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
@@ -111,10 +122,13 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   let lastHeartbeat: number | undefined;
   let moreWaiting = false;
   let wake: (() => void) | undefined;
+  // A poke while the loop is busy claiming is remembered, not lost.
+  let poked = false;
   const poke = () => {
     const w = wake;
     wake = undefined;
-    w?.();
+    if (w) w();
+    else poked = true;
   };
 
   const settler = createSettler({
@@ -122,7 +136,11 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     keepHistory: deps.keepHistory,
     prepared: deps.prepared,
     log,
-    onSettled: (batch, applied) => deps.metrics?.settled(batch, applied),
+    onSettled: (batch, applied) => {
+      deps.metrics?.settled(batch, applied);
+      // Written outcomes free capacity.
+      if (moreWaiting) poke();
+    },
   });
   const runOptions = { db: deps.pool, worker: id, leaseMs, abortGraceMs, log };
 
@@ -130,12 +148,14 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     buffer.filter((b) => b.job.queue === queue).length +
     [...running.values()].filter((r) => r.job.queue === queue).length;
 
-  async function claimOnce(): Promise<boolean> {
+  /** Claims what fits; true when a claim came back full (more is likely waiting), undefined when there was no room to claim. */
+  async function claimOnce(): Promise<boolean | undefined> {
     // Outcomes not yet written count against capacity: if the database slows
     // down, the worker stops claiming instead of piling up unacknowledged work
     // (which a crash would make run again).
-    let free = capacity - buffer.length - running.size - settler.pending();
-    if (free <= 0 || buffer.length > prefetch / 2) return false;
+    const prefetch = prefetchNow();
+    let free = concurrency + prefetch - buffer.length - running.size - settler.pending();
+    if (free <= 0 || buffer.length > prefetch / 2) return undefined;
     let full = false;
     const claimed: ClaimedJob[] = [];
     if (general.length > 0) {
@@ -173,7 +193,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       const { job, claimedAt } = buffer.shift()!;
       start(job, claimedAt);
     }
-    if (moreWaiting && buffer.length <= prefetch / 2) poke();
+    if (moreWaiting && buffer.length <= prefetchNow() / 2) poke();
   }
 
   function start(job: ClaimedJob, claimedAt: number): void {
@@ -185,7 +205,9 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     running.set(job.id, entry);
     entry.done = runJob(job, task, controller, runOptions)
       .then((settlement) => {
-        deps.metrics?.finished(job, settlement?.outcome, (performance.now() - started) / 1000);
+        const ms = performance.now() - started;
+        meanRunMs = meanRunMs === undefined ? ms : meanRunMs * 0.9 + ms * 0.1;
+        deps.metrics?.finished(job, settlement?.outcome, ms / 1000);
         if (settlement) settler.add(settlement);
       })
       .catch((error: unknown) =>
@@ -200,22 +222,25 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   async function claimLoop(): Promise<void> {
     let failures = 0;
     while (!stopping) {
-      let full = false;
+      poked = false;
+      let full: boolean | undefined = false;
       try {
         full = await claimOnce();
         failures = 0;
+        if (full !== undefined) moreWaiting = full;
       } catch (error) {
         failures++;
         log.warn({ err: toError(error), failures }, "claiming jobs failed; retrying");
       }
-      moreWaiting = full;
       if (stopping) break;
-      if (full && capacity - buffer.length - running.size > 0 && buffer.length <= prefetch / 2)
-        continue;
+      const prefetch = prefetchNow();
+      const room = concurrency + prefetch - buffer.length - running.size - settler.pending();
+      if (full && room > 0 && buffer.length <= prefetch / 2) continue;
       const waitMs =
         failures > 0
           ? Math.min(5_000, pollIntervalMs * 2 ** Math.min(failures, 3))
           : pollIntervalMs;
+      if (poked) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           wake = undefined;

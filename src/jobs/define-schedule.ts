@@ -18,7 +18,7 @@ export interface ScheduleOptions {
    * for all of them, or `backfill` each one within `backfillWindowMs`.
    */
   missed?: MissedRunPolicy;
-  /** How far back `backfill` goes; default 24 h. At most 1000 slots. */
+  /** How far back `backfill` goes; default 24 h. At most the latest 1000 slots. */
   backfillWindowMs?: number;
   /** The dead-man's switch: a slot not succeeded within this is late; default 5 min. */
   graceMs?: number;

@@ -1,5 +1,5 @@
 import type { Queryable } from "./job.js";
-import { slotsBetween, type Schedule } from "./define-schedule.js";
+import { lastSlotAtOrBefore, slotsBetween, type Schedule } from "./define-schedule.js";
 import { insertJobs, type JobSpec } from "./sql/insert-jobs.js";
 
 /** A slot seen later than this after its time was missed (policy `skip` drops it). */
@@ -57,24 +57,18 @@ export async function enqueueScheduledSlots(
   for (const schedule of schedules) {
     const after = last.get(schedule.name);
     if (after === undefined) continue;
-    const from =
-      schedule.missed === "backfill"
-        ? new Date(Math.max(after.getTime(), now.getTime() - schedule.backfillWindowMs))
-        : after;
-    const slots = slotsBetween(
-      schedule.pattern,
-      from,
-      now,
-      schedule.missed === "backfill" ? 1_000 : 100_000,
-    );
-    const latest = slots.at(-1);
-    if (latest === undefined) continue;
-    const run =
-      schedule.missed === "backfill"
-        ? slots
-        : schedule.missed === "once" || now.getTime() - latest.getTime() <= MISSED_AFTER_MS
-          ? [latest]
-          : [];
+    // Only backfill walks every slot; the others need the latest one alone
+    // (a per-second pattern after a day of downtime is 86,400 slots).
+    const latest = lastSlotAtOrBefore(schedule.pattern, now);
+    if (latest === undefined || latest <= after) continue;
+    let run: Date[];
+    if (schedule.missed === "backfill") {
+      const from = new Date(Math.max(after.getTime(), now.getTime() - schedule.backfillWindowMs));
+      run = slotsBetween(schedule.pattern, from, now, 100_000).slice(-1_000); // the latest 1000
+    } else {
+      const onTime = now.getTime() - latest.getTime() <= MISSED_AFTER_MS;
+      run = schedule.missed === "once" || onTime ? [latest] : [];
+    }
     const specs: JobSpec[] = run.map((slot) => ({
       task: schedule.task.name,
       queue: schedule.queue ?? schedule.task.options.queue ?? "default",

@@ -4,7 +4,12 @@ import type { Logger } from "../log/index.js";
 import type { Schedule } from "./define-schedule.js";
 import { enqueueScheduledSlots, syncSchedules } from "./enqueue-scheduled-slots.js";
 import { rescueExpiredJobs, type RescueResult } from "./rescue-expired-jobs.js";
-import { promoteScheduledJobs, pruneJobs, tryMaintenanceLock } from "./sql/maintain-jobs.js";
+import {
+  analyzeJobsIfStale,
+  promoteScheduledJobs,
+  pruneJobs,
+  tryMaintenanceLock,
+} from "./sql/maintain-jobs.js";
 
 export interface MaintenanceOptions {
   pool: Pool;
@@ -25,12 +30,15 @@ export interface MaintenanceResult {
   promoted: number;
   rescued: RescueResult;
   scheduled: number;
+  /** The claim path's statistics were refreshed (ANALYZE opskit.jobs). */
+  analyzed: boolean;
 }
 
 /**
  * One round of the queue's upkeep, on one node at a time (a transaction-level
  * advisory lock; the others skip): promote due scheduled jobs, rescue jobs
- * whose lease expired, enqueue due cron slots; and, at most every
+ * whose lease expired, enqueue due cron slots, refresh the table's planner
+ * statistics after a burst; and, at most every
  * pruneIntervalMs, prune old history, old dead jobs and silent worker rows in
  * bounded batches.
  */
@@ -44,7 +52,7 @@ export function createMaintenance(options: MaintenanceOptions) {
     const result = await withTransaction(options.pool, async (tx): Promise<MaintenanceResult> => {
       const none = { retried: 0, dead: 0, cancelled: 0 };
       if (!(await tryMaintenanceLock(tx)))
-        return { ran: false, promoted: 0, rescued: none, scheduled: 0 };
+        return { ran: false, promoted: 0, rescued: none, scheduled: 0, analyzed: false };
       if (!synced) {
         await syncSchedules(tx, options.schedules);
         synced = true;
@@ -52,7 +60,8 @@ export function createMaintenance(options: MaintenanceOptions) {
       const promoted = await promoteScheduledJobs(tx);
       const rescued = await rescueExpiredJobs(tx, { keepHistory: options.keepHistory });
       const scheduled = await enqueueScheduledSlots(tx, options.schedules);
-      return { ran: true, promoted, rescued, scheduled };
+      const analyzed = await analyzeJobsIfStale(tx);
+      return { ran: true, promoted, rescued, scheduled, analyzed };
     });
     if (result.rescued.retried + result.rescued.dead + result.rescued.cancelled > 0) {
       log.warn({ ...result.rescued }, "rescued jobs whose lease expired");

@@ -311,3 +311,17 @@ test("per-queue concurrency: global across workers (also for a worker that sets 
     await Promise.all([a.stop(), b.stop(), c.stop()]);
   });
 });
+
+test("a backlog drains batch after batch without waiting for the poll (no lost wake-ups)", async () => {
+  await withPool(async (pool) => {
+    let done = 0;
+    const task = defineTask("tiny", async () => void done++);
+    const queue = createQueue({ pool, tasks: [task] });
+    await queue.addMany(Array.from({ length: 3_000 }, () => ({ task, payload: {} })));
+    // A poll interval far beyond the guard below: only wake-ups from the worker itself can drain it.
+    const worker = queue.work({ pollIntervalMs: 600_000, listen: false, maintenance: false });
+    await waitUntil(() => done === 3_000, "3000 jobs done", 60_000);
+    await worker.stop();
+    assert.equal(await count(pool, "select 1 from opskit.jobs"), 0);
+  });
+});

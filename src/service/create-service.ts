@@ -19,16 +19,12 @@ import {
 import { createHealth, postgresCheck, type Health, type HealthCheck } from "../health/index.js";
 import { createMetrics, type Metrics } from "../metrics/index.js";
 import { createHttpApp, startHttpServer, type HttpServer } from "../http/index.js";
-import {
-  migrate,
-  migrationStatus,
-  toolkitMigrationsDir,
-  type MigrationSource,
-} from "../migrate/index.js";
+import { migrate, toolkitMigrationsDir, type MigrationSource } from "../migrate/index.js";
 import { OpskitError } from "../errors.js";
 import type { Queue } from "../jobs/index.js";
 import { resolveDatabase, type ServiceDatabase } from "./database.js";
 import { CONSOLE_PATH, createServiceConsole } from "./service-console.js";
+import { migrationsCheck } from "./migrations-check.js";
 import { createServiceQueue, startServiceWorker, type ServiceJobs } from "./service-jobs.js";
 import {
   createServiceInbox,
@@ -354,32 +350,4 @@ function drainDelay(config: BaseConfig, env: Record<string, string | undefined>)
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Readiness for role `api`: fails while the database has migrations not
- * applied yet. Migrations are forward-only, so once everything is applied the
- * answer is kept and the check stops querying.
- */
-function migrationsCheck(pool: Pool, sources: MigrationSource[]): HealthCheck {
-  let upToDate = false;
-  return {
-    name: "migrations",
-    measurement: "pending",
-    componentType: "datastore",
-    async run() {
-      if (upToDate) return { observedValue: 0, observedUnit: "migrations", status: "pass" };
-      const status = await migrationStatus({ db: pool, sources });
-      const pending = status.files.filter((f) => f.state !== "applied").length;
-      upToDate = pending === 0;
-      return {
-        observedValue: pending,
-        observedUnit: "migrations",
-        status: pending === 0 ? "pass" : "fail",
-        ...(pending
-          ? { output: `${pending} migration(s) not applied; run role migrate first` }
-          : {}),
-      };
-    },
-  };
 }

@@ -19,12 +19,9 @@ const FIFO = `(j.fifo_key is null or not exists (
 
 // The CTE is an optimisation fence: LIMIT applies before the UPDATE, so a
 // batch never locks more rows than it takes (Oban's note on nested loops).
-const CLAIM_SQL = `with c as (
+const claimSql = (where: string) => `with c as (
   select j.id from opskit.jobs j
-  where j.state = 'ready' and j.queue = any($2::text[]) and j.task = any($3::text[])
-    and not exists (select 1 from opskit.job_queues q
-                    where q.name = j.queue and (q.paused or q.concurrency is not null))
-    and ${FIFO}
+  where j.state = 'ready' and ${where} and j.task = any($3::text[]) and ${FIFO}
   order by j.priority, j.run_at, j.id
   limit $4
   for update skip locked
@@ -34,6 +31,10 @@ update opskit.jobs j
        lease_expires_at = now() + $5::integer * interval '1 millisecond', heartbeat_at = null
   from c where j.id = c.id
 ${RETURNING}`;
+
+const CLAIM_SQL = claimSql(`j.queue = any($2::text[])
+    and not exists (select 1 from opskit.job_queues q
+                    where q.name = j.queue and (q.paused or q.concurrency is not null))`);
 
 /**
  * Claims up to `limit` ready jobs of the given queues and tasks in one
@@ -50,18 +51,7 @@ export async function claimJobs(db: Queryable, o: ClaimOptions): Promise<Claimed
   return rows;
 }
 
-const CLAIM_LIMITED_SQL = `with c as (
-  select j.id from opskit.jobs j
-  where j.state = 'ready' and j.queue = $2 and j.task = any($3::text[]) and ${FIFO}
-  order by j.priority, j.run_at, j.id
-  limit $4
-  for update skip locked
-)
-update opskit.jobs j
-   set state = 'running', attempts = j.attempts + 1, locked_by = $1, locked_at = now(),
-       lease_expires_at = now() + $5::integer * interval '1 millisecond', heartbeat_at = null
-  from c where j.id = c.id
-${RETURNING}`;
+const CLAIM_LIMITED_SQL = claimSql("j.queue = $2");
 
 /**
  * Claims from one queue that has a global concurrency limit. Must run inside

@@ -48,45 +48,43 @@ export async function removeWorker(db: Queryable, workerId: string): Promise<voi
   await db.query("delete from opskit.job_workers where id = $1", [workerId]);
 }
 
-const FENCE = "id = $1 and attempts = $2 and locked_by = $3 and state = 'running'";
+type Claim = { id: string; attempt: number; worker: string };
 
-/** One job's own heartbeat; false when the claim no longer holds. */
-export async function heartbeatJob(
+/** Updates one running job under its claim; false when the claim no longer holds. */
+async function updateClaimedJob(
   db: Queryable,
-  claim: { id: string; attempt: number; worker: string },
-  leaseMs: number,
+  claim: Claim,
+  set: string,
+  value: unknown,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `update opskit.jobs set heartbeat_at = now(),
-            lease_expires_at = now() + $4::integer * interval '1 millisecond'
-      where ${FENCE}`,
-    [claim.id, claim.attempt, claim.worker, leaseMs],
+    `update opskit.jobs set ${set}, heartbeat_at = now()
+      where id = $1 and attempts = $2 and locked_by = $3 and state = 'running'`,
+    [claim.id, claim.attempt, claim.worker, value],
   );
   return rowCount === 1;
 }
 
-/** Saves a checkpoint (and progress) under the claim; false when the claim no longer holds. */
-export async function saveCheckpoint(
-  db: Queryable,
-  claim: { id: string; attempt: number; worker: string },
-  state: unknown,
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `update opskit.jobs set checkpoint = $4::jsonb, checkpoint_at = now(), heartbeat_at = now()
-      where ${FENCE}`,
-    [claim.id, claim.attempt, claim.worker, JSON.stringify(state ?? null)],
+/** One job's own heartbeat: extends its lease and records a sign of life. */
+export function heartbeatJob(db: Queryable, claim: Claim, leaseMs: number): Promise<boolean> {
+  return updateClaimedJob(
+    db,
+    claim,
+    "lease_expires_at = now() + $4::integer * interval '1 millisecond'",
+    leaseMs,
   );
-  return rowCount === 1;
 }
 
-export async function saveProgress(
-  db: Queryable,
-  claim: { id: string; attempt: number; worker: string },
-  progress: number,
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `update opskit.jobs set progress = $4, heartbeat_at = now() where ${FENCE}`,
-    [claim.id, claim.attempt, claim.worker, progress],
+/** Saves a checkpoint under the claim (in the caller's transaction when given one). */
+export function saveCheckpoint(db: Queryable, claim: Claim, state: unknown): Promise<boolean> {
+  return updateClaimedJob(
+    db,
+    claim,
+    "checkpoint = $4::jsonb, checkpoint_at = now()",
+    JSON.stringify(state ?? null),
   );
-  return rowCount === 1;
+}
+
+export function saveProgress(db: Queryable, claim: Claim, progress: number): Promise<boolean> {
+  return updateClaimedJob(db, claim, "progress = $4", progress);
 }

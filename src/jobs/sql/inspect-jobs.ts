@@ -16,17 +16,12 @@ export interface QueueStats {
 
 /** Backlog by queue and state (the hot table, the dead jobs and the queue switches). */
 export async function jobStats(db: Queryable): Promise<QueueStats[]> {
-  const { rows } = await db.query<{
-    queue: string;
-    scheduled: number;
-    ready: number;
-    running: number;
-    stuck: number;
-    dead: number;
-    oldest: number | null;
-    paused: boolean | null;
-    concurrency: number | null;
-  }>(
+  const { rows } = await db.query<
+    Omit<QueueStats, "oldestReadyAgeSeconds" | "paused"> & {
+      oldest: number | null;
+      paused: boolean | null;
+    }
+  >(
     `with live as (
        select queue,
               count(*) filter (where state = 'scheduled')::int as scheduled,
