@@ -52,7 +52,18 @@ if (process.env.MODE === "bare") {
     },
   });
   await inbox.register();
-  const app = createHttpApp({ log, mounts: [{ path: "/", app: inbox.app }] });
-  await startHttpServer(app, { port, host: "127.0.0.1" });
-  process.stdout.write("ready\n");
+  if (process.env.MODE === "inbox-node") {
+    // The same inbox through its Node handler on plain node:http (no Hono, no service middleware).
+    const handle = inbox.nodeHandler("gh");
+    http
+      .createServer((req, res) => void handle(req, res))
+      .listen(port, "127.0.0.1", () => process.stdout.write("ready\n"));
+  } else {
+    const app = createHttpApp({ log, mounts: [{ path: "/", app: inbox.app }] });
+    await startHttpServer(app, { port, host: "127.0.0.1" });
+    process.stdout.write("ready\n");
+  }
 }
+
+// Exit normally on a signal, so `--cpu-prof` can write its profile.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));

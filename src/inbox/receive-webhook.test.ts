@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from "../../test/db.js";
 import { createPool, type Pool } from "../db/index.js";
 import { createHttpApp } from "../http/index.js";
 import { createLogger } from "../log/index.js";
+import { lintMetricNames } from "../metrics/index.js";
 import {
   createInbox,
   githubVerifier,
@@ -176,6 +177,11 @@ test("a bad or missing signature is 401 with no reason in the response; nothing 
   );
   const metrics = await registry.getSingleMetricAsString("opskit_inbox_unverified_total");
   assert.match(metrics, /source="gh",reason="bad_signature"\} 1/);
+  assert.deepEqual(
+    lintMetricNames(registry),
+    [],
+    "the inbox's metric names follow the conventions",
+  );
 });
 
 test("stale and future Stripe timestamps are 401; the reason is in the log, not the response", async () => {

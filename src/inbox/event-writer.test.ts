@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { withPool } from "../../test/jobs.js";
+import { createEventWriter } from "./event-writer.js";
+import type { NewInboxEvent } from "./sql/store-inbox-events.js";
+
+function event(key: string, source = "gh"): NewInboxEvent {
+  return {
+    source,
+    dedupeKey: key,
+    topic: "push",
+    orderingKey: null,
+    status: "pending",
+    rejectReason: null,
+    headers: { "x-github-delivery": key },
+    body: Buffer.from(`{"k":"${key}"}`),
+    secretIndex: 0,
+    signedAt: null,
+  };
+}
+
+test("concurrent writes share statements; one bad row fails alone; a full queue answers busy", async () => {
+  await withPool(async (pool) => {
+    const batches: number[] = [];
+    const writer = createEventWriter({
+      pool,
+      sources: [{ name: "gh", maxAttempts: 3 }],
+      maxConcurrent: 1,
+      onBatch: (n) => batches.push(n),
+    });
+    const grouped = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => writer.write(event(`k${i}`))),
+    );
+    assert.deepEqual(
+      grouped.map((r) => r.kind),
+      Array(10).fill("stored"),
+    );
+    // The first write goes alone; the nine that arrived meanwhile share the next statement.
+    assert.deepEqual(batches, [1, 9]);
+    // Postgres text cannot hold NUL: this row fails on the server, inside a batch.
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 10 }, (_, i) => writer.write(event(`k${i + 10}`))),
+      writer.write(event("bad", "g\u0000h")),
+      writer.write(event("k13")),
+    ]);
+    const kinds = results.map((r) => (r.status === "fulfilled" ? r.value.kind : "error"));
+    assert.deepEqual(kinds, [...Array<string>(10).fill("stored"), "error", "duplicate"]);
+    const { rows } = await pool.query<{ events: number; jobs: number }>(
+      `select (select count(*)::int from opskit.inbox_events) as events,
+              (select count(*)::int from opskit.jobs where task = 'inbox.gh' and max_attempts = 3) as jobs`,
+    );
+    assert.deepEqual(rows[0], { events: 20, jobs: 20 });
+    await writer.drain();
+    assert.equal(writer.pending(), 0);
+
+    const full = createEventWriter({
+      pool,
+      sources: [{ name: "gh", maxAttempts: 3 }],
+      maxConcurrent: 1,
+      maxQueued: 1,
+    });
+    const [first, second, third] = await Promise.all([
+      full.write(event("q1")),
+      full.write(event("q2")),
+      full.write(event("q3")),
+    ]);
+    // The first goes straight to a statement; the second waits; the third finds the queue full.
+    assert.deepEqual([first.kind, second.kind, third.kind], ["stored", "stored", "busy"]);
+  });
+});
