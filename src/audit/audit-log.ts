@@ -76,19 +76,27 @@ export async function recordAudit(
   entry: AuditEntry,
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `insert into ${auditTable(schema)} (actor, action, target, params, result, request_id, request_key)
-     values ($1, $2, $3, $4, $5, $6, $7) returning id::text`,
-    [
-      entry.actor,
-      entry.action,
-      entry.target ?? null,
-      JSON.stringify(entry.params ?? {}),
-      entry.result,
-      entry.requestId ?? null,
-      entry.requestKey ?? null,
-    ],
+    `${insertSql(schema)} returning id::text`,
+    insertValues(entry),
   );
   return rows[0]!.id;
+}
+
+function insertSql(schema: string): string {
+  return `insert into ${auditTable(schema)} (actor, action, target, params, result, request_id, request_key)
+     values ($1, $2, $3, $4, $5, $6, $7)`;
+}
+
+function insertValues(entry: AuditEntry): unknown[] {
+  return [
+    entry.actor,
+    entry.action,
+    entry.target ?? null,
+    JSON.stringify(entry.params ?? {}),
+    entry.result,
+    entry.requestId ?? null,
+    entry.requestKey ?? null,
+  ];
 }
 
 /**
@@ -107,19 +115,9 @@ export async function claimAuditKey(
   entry: AuditEntry & { requestKey: string },
 ): Promise<{ claimed: true; id: string } | { claimed: false; row: AuditRow }> {
   const { rows } = await db.query<{ id: string }>(
-    `insert into ${auditTable(schema)} (actor, action, target, params, result, request_id, request_key)
-     values ($1, $2, $3, $4, $5, $6, $7)
-     on conflict (request_key) where request_key is not null do nothing
+    `${insertSql(schema)} on conflict (request_key) where request_key is not null do nothing
      returning id::text`,
-    [
-      entry.actor,
-      entry.action,
-      entry.target ?? null,
-      JSON.stringify(entry.params ?? {}),
-      entry.result,
-      entry.requestId ?? null,
-      entry.requestKey,
-    ],
+    insertValues(entry),
   );
   if (rows[0]) return { claimed: true, id: rows[0].id };
   const earlier = await db.query<AuditRow>(

@@ -100,15 +100,28 @@ test("database: a lock wait shows who blocks whom", async () => {
 
 test("each live panel runs one query per refresh, whatever the number of rows", async () => {
   const browser = await admin();
-  const page = await browser.get("/ops/database");
-  const panels = [...page.text.matchAll(/hx-get="(\/ops\/panels\/[^"]+)"/g)].map((m) => m[1]!);
-  assert.ok(panels.length >= 4, panels.join());
+  const panels: string[] = [];
+  for (const screen of [
+    "/ops",
+    "/ops/jobs?state=dead",
+    "/ops/schedules",
+    "/ops/inbox",
+    "/ops/database",
+  ]) {
+    const page = await browser.get(screen);
+    panels.push(
+      ...[...page.text.matchAll(/hx-get="(\/ops\/panels\/[^"]+)"/g)].map((m) =>
+        m[1]!.replaceAll("&amp;", "&"),
+      ),
+    );
+  }
+  assert.ok(panels.length >= 12, panels.join());
   for (const path of [...new Set(panels)]) {
     await browser.get(path); // session lookup warm
     queries = 0;
     const res = await browser.get(path);
     assert.equal(res.status, 200);
-    // One for the session, one for the panel.
-    assert.equal(queries, 2, `${path} ran ${queries - 1} queries`);
+    // One for the session, at most one for the panel (health reads the process's cached checks).
+    assert.ok(queries <= 2, `${path} ran ${queries - 1} queries`);
   }
 });

@@ -17,3 +17,4 @@ export {
   type Role,
 } from "./permissions.js";
 export type { ConsoleEnv } from "./console-router.js";
+export { consoleConfig } from "./console-config.js";

@@ -1,5 +1,5 @@
 import type { baseManifest, ConfigOf } from "../config/index.js";
-import { createConsole, type Console } from "../console/index.js";
+import { consoleConfig, createConsole, type Console } from "../console/index.js";
 import type { Pool } from "../db/index.js";
 import type { Health } from "../health/index.js";
 import type { Inbox } from "../inbox/index.js";
@@ -29,17 +29,7 @@ export function createServiceConsole(options: {
     pool: options.pool,
     log: options.log,
     basePath: CONSOLE_PATH,
-    development: config.NODE_ENV === "development",
-    environment: config.NODE_ENV,
-    credentials: {
-      adminTokens: config.OPSKIT_CONSOLE_ADMIN_TOKENS,
-      operatorTokens: config.OPSKIT_CONSOLE_OPERATOR_TOKENS,
-      viewerTokens: config.OPSKIT_CONSOLE_VIEWER_TOKENS,
-      users: config.OPSKIT_CONSOLE_USERS,
-    },
-    sessionTtlMs: config.OPSKIT_CONSOLE_SESSION_TTL,
-    trustProxy: config.OPSKIT_CONSOLE_TRUST_PROXY,
-    bulkCap: config.OPSKIT_CONSOLE_BULK_CAP,
+    ...consoleConfig(config),
     health: options.health,
     migrationSources: options.sources,
     secrets: options.secrets,

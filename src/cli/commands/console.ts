@@ -1,5 +1,5 @@
 import { baseManifest, formatConfigReport, loadConfig, secretValues } from "../../config/index.js";
-import { createConsole } from "../../console/index.js";
+import { consoleConfig, createConsole } from "../../console/index.js";
 import { createPool, describeConnectionTarget } from "../../db/index.js";
 import { createHealth, postgresCheck } from "../../health/index.js";
 import { createHttpApp, startHttpServer } from "../../http/index.js";
@@ -55,17 +55,7 @@ the migrations screen. Runs until SIGINT or SIGTERM.`,
     const opsConsole = createConsole({
       pool,
       log,
-      development: config.NODE_ENV === "development",
-      environment: config.NODE_ENV,
-      credentials: {
-        adminTokens: config.OPSKIT_CONSOLE_ADMIN_TOKENS,
-        operatorTokens: config.OPSKIT_CONSOLE_OPERATOR_TOKENS,
-        viewerTokens: config.OPSKIT_CONSOLE_VIEWER_TOKENS,
-        users: config.OPSKIT_CONSOLE_USERS,
-      },
-      sessionTtlMs: config.OPSKIT_CONSOLE_SESSION_TTL,
-      trustProxy: config.OPSKIT_CONSOLE_TRUST_PROXY,
-      bulkCap: config.OPSKIT_CONSOLE_BULK_CAP,
+      ...consoleConfig(config),
       health,
       migrationSources: sources,
       secrets,
