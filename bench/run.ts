@@ -13,6 +13,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   lint: () => import("./lint.js"),
   jobs: () => import("./jobs.js"),
   inbox: () => import("./inbox.js"),
+  console: () => import("./console.js"),
 };
 
 const args = process.argv.slice(2);

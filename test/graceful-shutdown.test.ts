@@ -122,7 +122,16 @@ test("SIGTERM under keep-alive load: readiness fails first, in-flight requests f
   const phases = lines.filter((l) => l.category === "shutdown" && typeof l.phase === "string");
   assert.deepEqual(
     phases.map((p) => p.phase),
-    ["readiness", "drain_delay", "http", "health", "pool", "metrics", "embedded_postgres"],
+    [
+      "readiness",
+      "drain_delay",
+      "http",
+      "console",
+      "health",
+      "pool",
+      "metrics",
+      "embedded_postgres",
+    ],
   );
   assert.ok(phases.every((p) => typeof p.duration_ms === "number" && p.ok === true));
   assert.ok((phases.find((p) => p.phase === "drain_delay")?.duration_ms as number) >= 1000);

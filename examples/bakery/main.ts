@@ -20,6 +20,14 @@ await runService(bakeryService, {
         `  probes   ${url}/livez  ${url}/readyz  ${url}/health`,
         `  metrics  ${url}/metrics`,
         `  webhooks ${url}/webhooks/shopify   (opskit inbox list --database-url …)`,
+        ...(service.console
+          ? [
+              `  console  ${service.console.url}`,
+              service.console.developmentToken
+                ? `           development login: token ${service.console.developmentToken} (new at every start; set OPSKIT_CONSOLE_ADMIN_TOKENS to choose one)`
+                : "           log in with a token or user from OPSKIT_CONSOLE_*",
+            ]
+          : []),
         "  stop     Ctrl-C (graceful shutdown)",
         "",
       ].join("\n") + "\n",

@@ -32,6 +32,31 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
     },
   },
   {
+    prefix: "jobs",
+    load: async () => {
+      const [m, a] = await Promise.all([
+        import("./commands/jobs.js"),
+        import("./commands/jobs-actions.js"),
+      ]);
+      return [
+        m.jobsStats,
+        m.jobsList,
+        m.jobsShow,
+        a.jobsRetry,
+        a.jobsCancel,
+        a.jobsPause,
+        a.jobsResume,
+        a.jobsRescue,
+        a.jobsPrune,
+      ];
+    },
+  },
+  { prefix: "inbox", load: async () => (await import("./commands/inbox.js")).inboxCommands },
+  {
+    prefix: "console",
+    load: async () => [(await import("./commands/console.js")).consoleCommand],
+  },
+  {
     prefix: "migrate lint",
     load: async () => [(await import("./commands/migrate-lint.js")).migrateLint],
   },

@@ -30,10 +30,43 @@ test("the base manifest's defaults with an empty environment", () => {
       OPSKIT_JOBS_POLL_INTERVAL: 1_000,
       OPSKIT_JOBS_LISTEN: true,
       OPSKIT_JOBS_HISTORY_RETENTION: 604_800_000,
+      OPSKIT_CONSOLE: true,
+      OPSKIT_CONSOLE_ADMIN_TOKENS: undefined,
+      OPSKIT_CONSOLE_OPERATOR_TOKENS: undefined,
+      OPSKIT_CONSOLE_VIEWER_TOKENS: undefined,
+      OPSKIT_CONSOLE_USERS: undefined,
+      OPSKIT_CONSOLE_SESSION_TTL: 28_800_000,
+      OPSKIT_CONSOLE_TRUST_PROXY: false,
+      OPSKIT_CONSOLE_BULK_CAP: 1000,
     },
   );
   assert.deepEqual(baseManifest.prefixes, ["OPSKIT_"]);
   assert.equal(baseManifest.vars.DATABASE_URL.secret, true);
+  for (const name of [
+    "OPSKIT_CONSOLE_ADMIN_TOKENS",
+    "OPSKIT_CONSOLE_OPERATOR_TOKENS",
+    "OPSKIT_CONSOLE_VIEWER_TOKENS",
+    "OPSKIT_CONSOLE_USERS",
+  ] as const)
+    assert.equal(baseManifest.vars[name].secret, true, name);
+});
+
+test("console logins: hex tokens of 16+ bytes; name:role:password users with a known role", () => {
+  const ok = loadConfig(baseManifest, {
+    OPSKIT_CONSOLE_ADMIN_TOKENS: `${"ab".repeat(16)},${"cd".repeat(32)}`,
+    OPSKIT_CONSOLE_USERS: "ada:admin:correct horse battery,bob:viewer:a:colon:password",
+  });
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.config.OPSKIT_CONSOLE_ADMIN_TOKENS, ["ab".repeat(16), "cd".repeat(32)]);
+  for (const bad of [
+    { OPSKIT_CONSOLE_ADMIN_TOKENS: "ab".repeat(15) },
+    { OPSKIT_CONSOLE_VIEWER_TOKENS: "not-hex-not-hex-not-hex-not-hex!" },
+    { OPSKIT_CONSOLE_USERS: "ada:root:correct horse battery" },
+    { OPSKIT_CONSOLE_USERS: "ada:admin:short" },
+  ]) {
+    const result = loadConfig(baseManifest, bad);
+    assert.equal(result.ok, false, JSON.stringify(bad));
+  }
 });
 
 test("DATABASE_URL takes postgres:// and postgresql:// only; the pool max is 1..1000", () => {

@@ -1,5 +1,15 @@
 import { defineManifest } from "./manifest.js";
+import { z } from "zod";
 import { v } from "./v.js";
+
+// name:role:password; the password may hold colons. Only the shape is checked
+// here: the console parses the entries (src/console/console-credentials.ts).
+const consoleUser = v.custom({
+  schema: z.string().regex(/^[A-Za-z0-9._@-]{1,64}:(viewer|operator|admin):.{12,}$/),
+  type: "name:role:password",
+  expected:
+    "name:role:password with role viewer, operator or admin and a password of 12+ characters",
+});
 
 /**
  * The toolkit's own variables; a service extends it with its own manifest.
@@ -117,6 +127,57 @@ export const baseManifest = defineManifest({
       default: "168h",
       description: "How long completed and cancelled jobs stay in opskit.job_history.",
       example: "24h",
+    }),
+    OPSKIT_CONSOLE: v.bool({
+      default: true,
+      description:
+        "Serve the operator's console under /ops (roles api and all). Outside development it needs at least one login below.",
+      example: "false",
+    }),
+    OPSKIT_CONSOLE_ADMIN_TOKENS: v.list({
+      item: v.secret({ encoding: "hex", minBytes: 16 }),
+      optional: true,
+      secret: true,
+      description:
+        "Console login tokens with the admin role (every action), comma-separated hex of at least 16 bytes (openssl rand -hex 32).",
+    }),
+    OPSKIT_CONSOLE_OPERATOR_TOKENS: v.list({
+      item: v.secret({ encoding: "hex", minBytes: 16 }),
+      optional: true,
+      secret: true,
+      description:
+        "Console login tokens with the operator role (retry, cancel, replay, pause; no delete or backend termination).",
+    }),
+    OPSKIT_CONSOLE_VIEWER_TOKENS: v.list({
+      item: v.secret({ encoding: "hex", minBytes: 16 }),
+      optional: true,
+      secret: true,
+      description: "Console login tokens with the viewer role (read only).",
+    }),
+    OPSKIT_CONSOLE_USERS: v.list({
+      item: consoleUser,
+      optional: true,
+      secret: true,
+      description:
+        "Console logins by name and password: name:role:password entries, comma-separated; role viewer, operator or admin; passwords of 12 characters or more.",
+    }),
+    OPSKIT_CONSOLE_SESSION_TTL: v.duration({
+      default: "8h",
+      description: "How long a console login lasts.",
+      example: "1h",
+    }),
+    OPSKIT_CONSOLE_TRUST_PROXY: v.bool({
+      default: false,
+      description:
+        "Trust X-Forwarded-Proto from the proxy in front of the service: the console's cookie is marked Secure when it says https.",
+      example: "true",
+    }),
+    OPSKIT_CONSOLE_BULK_CAP: v.int({
+      min: 1,
+      max: 100_000,
+      default: 1000,
+      description: "Most jobs or events one bulk action of the console touches.",
+      example: "5000",
     }),
   },
 });

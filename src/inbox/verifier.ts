@@ -60,6 +60,8 @@ export interface Verifier {
   readonly dedupeKey: KeyRule;
   /** The provider's event type, when it has one. */
   readonly topic: KeyRule | undefined;
+  /** Masked ids of the active secrets (`sha256:3f9c2e1a`), in order, for the console; never the secrets. */
+  readonly secretIds?: readonly string[];
   verify(request: WebhookRequest): Verification;
 }
 

@@ -31,3 +31,4 @@ export {
   normalizeKey,
   SECRET_KEY_SUFFIXES,
 } from "./secret-keys.js";
+export { maskedSecretId } from "./masked-secret-id.js";

@@ -1,4 +1,7 @@
 import pg from "pg";
+import { createAuditLogSql } from "../audit/index.js";
+
+export { recordAudit, type AuditEntry } from "../audit/index.js";
 
 /** The toolkit's schema name, escaped in this one place. */
 export function qualified(schema: string, table: string): string {
@@ -14,7 +17,7 @@ export function qualified(schema: string, table: string): string {
  * - `schema_migration_progress`: the statements already run of a
  *   non-transactional file that has not finished (a rerun resumes there).
  * - `audit_log`: who did what to the toolkit's state (an accepted checksum, a
- *   terminated lock holder; later every console action).
+ *   terminated lock holder, every console action; see src/audit).
  */
 export function createHistorySql(schema: string): string {
   return `
@@ -41,16 +44,7 @@ export function createHistorySql(schema: string): string {
       run_id uuid not null,
       primary key (source, name)
     );
-    create table if not exists ${qualified(schema, "audit_log")} (
-      id bigserial primary key,
-      at timestamptz not null default now(),
-      actor text not null,
-      action text not null,
-      target text,
-      params jsonb not null default '{}',
-      result text not null
-    );
-    create index if not exists audit_log_at_idx on ${qualified(schema, "audit_log")} (at desc);`;
+    ${createAuditLogSql(schema)}`;
 }
 
 export interface AppliedMigration {
@@ -97,31 +91,4 @@ export async function readProgress(
     `select source, name, checksum, statements_done from ${qualified(schema, "schema_migration_progress")}`,
   );
   return rows;
-}
-
-export interface AuditEntry {
-  actor: string;
-  action: string;
-  target?: string;
-  params?: Record<string, unknown>;
-  result: string;
-}
-
-/** Appends one row to the audit log (inside the caller's transaction when given its client). */
-export async function recordAudit(
-  client: Queryable,
-  schema: string,
-  entry: AuditEntry,
-): Promise<void> {
-  await client.query(
-    `insert into ${qualified(schema, "audit_log")} (actor, action, target, params, result)
-     values ($1, $2, $3, $4, $5)`,
-    [
-      entry.actor,
-      entry.action,
-      entry.target ?? null,
-      JSON.stringify(entry.params ?? {}),
-      entry.result,
-    ],
-  );
 }

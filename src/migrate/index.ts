@@ -55,6 +55,14 @@ export { replayMigrations, type ReplayOptions, type ReplayReport } from "./repla
 export { findPrechecks, type Precheck, type PrecheckResult } from "./data-prechecks.js";
 export { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
 export {
+  claimAuditKey,
+  listAuditEntries,
+  recordAudit,
+  setAuditResult,
+  type AuditEntry,
+  type AuditRow,
+} from "../audit/index.js";
+export {
   lintMigrations,
   parsePgVersion,
   type LintedFile,

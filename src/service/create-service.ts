@@ -23,6 +23,7 @@ import { migrate, toolkitMigrationsDir, type MigrationSource } from "../migrate/
 import { OpskitError } from "../errors.js";
 import type { Queue } from "../jobs/index.js";
 import { resolveDatabase, type ServiceDatabase } from "./database.js";
+import { CONSOLE_PATH, createServiceConsole } from "./service-console.js";
 import { migrationsCheck } from "./migrations-check.js";
 import { createServiceQueue, startServiceWorker, type ServiceJobs } from "./service-jobs.js";
 import {
@@ -91,6 +92,8 @@ export interface RunningService<C> extends ServiceContext<C> {
   http: HttpServer | undefined;
   database: ServiceDatabase;
   bootMs: number;
+  /** The console's URL and, in development with no login configured, its generated token. */
+  console: { url: string; developmentToken: string | undefined } | undefined;
   /** Runs the shutdown sequence; resolves true when it finished within the budget. */
   stop(reason?: string): Promise<boolean>;
 }
@@ -216,7 +219,7 @@ export async function startService<M extends Manifest>(
     };
 
     if (role === "migrate") {
-      return finish(ctx, undefined);
+      return finish(ctx, undefined, undefined);
     }
     if (role === "api") health.addCheck(migrationsCheck(pool, sources));
     for (const check of options.checks?.(ctx) ?? []) health.addCheck(check);
@@ -226,6 +229,16 @@ export async function startService<M extends Manifest>(
       ctx.onShutdown("inbox", () => inbox.close());
     }
 
+    const opsConsole = createServiceConsole({
+      config,
+      pool,
+      log,
+      health,
+      sources,
+      secrets: secretValues(manifest, config),
+      inbox,
+    });
+    if (opsConsole) ctx.onShutdown("console", () => opsConsole.close());
     const app = createHttpApp({
       log,
       middleware: [metrics.httpMetrics()],
@@ -233,6 +246,7 @@ export async function startService<M extends Manifest>(
       mounts: [
         { path: "/", app: health.app },
         { path: "/", app: metrics.app },
+        ...(opsConsole ? [{ path: CONSOLE_PATH, app: opsConsole.app }] : []),
         ...(inbox && role !== "worker" ? [{ path: "/", app: inbox.app }] : []),
         ...(options.routes && role !== "worker" ? [{ path: "/", app: options.routes(ctx) }] : []),
       ],
@@ -250,7 +264,16 @@ export async function startService<M extends Manifest>(
       await options.startWorkers?.(ctx);
     }
     health.markStarted();
-    return finish(ctx, http);
+    return finish(
+      ctx,
+      http,
+      opsConsole && http
+        ? {
+            url: `${http.url}${CONSOLE_PATH}`,
+            developmentToken: opsConsole.developmentToken,
+          }
+        : undefined,
+    );
   } catch (error) {
     await pool?.end().catch(() => undefined);
     await stopEmbedded().catch(() => undefined);
@@ -260,6 +283,7 @@ export async function startService<M extends Manifest>(
   function finish(
     ctx: ServiceContext<ConfigOf<M>>,
     http: HttpServer | undefined,
+    consoleInfo: RunningService<unknown>["console"],
   ): RunningService<ConfigOf<M>> {
     const bootMs = Math.round(performance.now() - bootStarted);
     if (http) startupLog.info({ url: http.url, boot_ms: bootMs }, "ready");
@@ -290,7 +314,7 @@ export async function startService<M extends Manifest>(
       );
       return stopping;
     };
-    return { ...ctx, url: http?.url, http, database, bootMs, stop };
+    return { ...ctx, url: http?.url, http, database, bootMs, console: consoleInfo, stop };
   }
 }
 

@@ -1,3 +1,4 @@
+import { maskedSecretId } from "../../log/index.js";
 import {
   decodeSignature,
   hmac,
@@ -27,6 +28,7 @@ export function githubVerifier(options: GithubVerifierOptions): Verifier {
   const secrets = requireSecrets("github", options.secrets);
   return {
     kind: "github",
+    secretIds: secrets.map((s) => maskedSecretId(s)),
     signatureHeaders: [HEADER, "x-hub-signature"],
     json: true,
     dedupeKey: { header: "x-github-delivery" },

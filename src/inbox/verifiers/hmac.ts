@@ -1,3 +1,4 @@
+import { maskedSecretId } from "../../log/index.js";
 import { OpskitError } from "../../errors.js";
 import {
   decodeSignature,
@@ -51,6 +52,7 @@ export function hmacVerifier(options: HmacVerifierOptions): Verifier {
   const header = options.header.toLowerCase();
   return {
     kind: "hmac",
+    secretIds: secrets.map((s) => maskedSecretId(s)),
     signatureHeaders: [header],
     json: options.json ?? true,
     dedupeKey: options.dedupeKey,

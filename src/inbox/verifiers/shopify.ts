@@ -1,3 +1,4 @@
+import { maskedSecretId } from "../../log/index.js";
 import {
   decodeSignature,
   hmac,
@@ -47,6 +48,9 @@ export function shopifyVerifier(options: ShopifyVerifierOptions): Verifier {
   }
   return {
     kind: "shopify",
+    secretIds: perShop
+      ? [...byShop].flatMap(([shop, list]) => list.map((s) => `${shop} ${maskedSecretId(s)}`))
+      : shared.map((s) => maskedSecretId(s)),
     signatureHeaders: [HMAC_HEADER],
     json: true,
     dedupeKey: {

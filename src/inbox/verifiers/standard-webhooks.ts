@@ -1,3 +1,4 @@
+import { maskedSecretId } from "../../log/index.js";
 import { OpskitError } from "../../errors.js";
 import {
   checkTimestamp,
@@ -45,6 +46,7 @@ export function standardWebhooksVerifier(options: StandardWebhooksVerifierOption
   const signatureHeader = `${prefix}-signature`;
   return {
     kind,
+    secretIds: options.secrets.map((s) => maskedSecretId(s)),
     signatureHeaders: [signatureHeader],
     json: true,
     dedupeKey: { header: idHeader },

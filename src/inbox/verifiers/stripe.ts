@@ -1,3 +1,4 @@
+import { maskedSecretId } from "../../log/index.js";
 import {
   checkTimestamp,
   decodeSignature,
@@ -36,6 +37,7 @@ export function stripeVerifier(options: StripeVerifierOptions): Verifier {
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   return {
     kind: "stripe",
+    secretIds: secrets.map((s) => maskedSecretId(s)),
     signatureHeaders: [HEADER],
     json: true,
     dedupeKey: { json: "id" },

@@ -1,0 +1,170 @@
+import pg from "pg";
+
+/** A pool or a client: anything that runs a query (a client inside the caller's transaction). */
+export type AuditQueryable = Pick<pg.Pool, "query"> | Pick<pg.ClientBase, "query">;
+
+/** The audit table's name in a schema, escaped in this one place. */
+function auditTable(schema: string): string {
+  return `${pg.escapeIdentifier(schema)}.audit_log`;
+}
+
+/**
+ * Creates `<schema>.audit_log` and brings an older one up to date. The
+ * migration runner runs it in its bootstrap (before any migration: the
+ * runner audits what it does to itself), so it stays idempotent:
+ * `create … if not exists`, `add column if not exists`.
+ *
+ * - `request_key`: set by actions that must not run twice when resubmitted
+ *   (the console's bulk actions); unique, so a second submission finds the
+ *   first one's row instead of acting again.
+ */
+export function createAuditLogSql(schema: string): string {
+  const table = auditTable(schema);
+  return `
+    create table if not exists ${table} (
+      id bigserial primary key,
+      at timestamptz not null default now(),
+      actor text not null,
+      action text not null,
+      target text,
+      params jsonb not null default '{}',
+      result text not null
+    );
+    create index if not exists audit_log_at_idx on ${table} (at desc);
+    alter table ${table} add column if not exists request_key text;
+    alter table ${table} add column if not exists request_id text;
+    create unique index if not exists audit_log_request_key_idx on ${table} (request_key)
+      where request_key is not null;`;
+}
+
+export interface AuditEntry {
+  actor: string;
+  /** Dotted verb: `migrate.accept_checksum`, `jobs.retry`, `console.login`. */
+  action: string;
+  target?: string | undefined;
+  params?: Record<string, unknown> | undefined;
+  /** What happened: `ok`, `denied`, `error: …`, a count. */
+  result: string;
+  /** The HTTP request that did it, to join with the log lines. */
+  requestId?: string | undefined;
+  /** Unique per resubmittable request (see `claimAuditKey`). */
+  requestKey?: string | undefined;
+}
+
+export interface AuditRow {
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string | null;
+  params: Record<string, unknown>;
+  result: string;
+  request_id: string | null;
+  request_key: string | null;
+}
+
+/**
+ * Appends one row to the audit log; with a client inside a transaction the
+ * row commits (or rolls back) with the caller's change. Returns its id.
+ *
+ * @example
+ * await recordAudit(pool, "opskit", { actor: "ada", action: "jobs.retry", target: "job 42", result: "ok" });
+ */
+export async function recordAudit(
+  db: AuditQueryable,
+  schema: string,
+  entry: AuditEntry,
+): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `${insertSql(schema)} returning id::text`,
+    insertValues(entry),
+  );
+  return rows[0]!.id;
+}
+
+function insertSql(schema: string): string {
+  return `insert into ${auditTable(schema)} (actor, action, target, params, result, request_id, request_key)
+     values ($1, $2, $3, $4, $5, $6, $7)`;
+}
+
+function insertValues(entry: AuditEntry): unknown[] {
+  return [
+    entry.actor,
+    entry.action,
+    entry.target ?? null,
+    JSON.stringify(entry.params ?? {}),
+    entry.result,
+    entry.requestId ?? null,
+    entry.requestKey ?? null,
+  ];
+}
+
+/**
+ * Records an action that must run at most once per `requestKey` before it
+ * runs: returns `{ claimed: true, id }` for the first caller, or the row of
+ * the earlier submission (`claimed: false`), whose `result` says how it went.
+ * The caller then sets the outcome with `setAuditResult`.
+ *
+ * @example
+ * const claim = await claimAuditKey(pool, "opskit", { ...entry, result: "running", requestKey });
+ * if (!claim.claimed) return claim.row.result; // already done
+ */
+export async function claimAuditKey(
+  db: AuditQueryable,
+  schema: string,
+  entry: AuditEntry & { requestKey: string },
+): Promise<{ claimed: true; id: string } | { claimed: false; row: AuditRow }> {
+  const { rows } = await db.query<{ id: string }>(
+    `${insertSql(schema)} on conflict (request_key) where request_key is not null do nothing
+     returning id::text`,
+    insertValues(entry),
+  );
+  if (rows[0]) return { claimed: true, id: rows[0].id };
+  const earlier = await db.query<AuditRow>(
+    `select id::text, at, actor, action, target, params, result, request_id, request_key
+       from ${auditTable(schema)} where request_key = $1`,
+    [entry.requestKey],
+  );
+  return { claimed: false, row: earlier.rows[0]! };
+}
+
+/** Sets the outcome of a claimed row (see `claimAuditKey`). */
+export async function setAuditResult(
+  db: AuditQueryable,
+  schema: string,
+  id: string,
+  result: string,
+  params?: Record<string, unknown>,
+): Promise<void> {
+  await db.query(
+    `update ${auditTable(schema)} set result = $2, params = params || $3::jsonb where id = $1`,
+    [id, result, JSON.stringify(params ?? {})],
+  );
+}
+
+export interface AuditFilter {
+  actor?: string | undefined;
+  /** Exact action, or a prefix ending in `.` (`jobs.`). */
+  action?: string | undefined;
+  beforeId?: string | undefined;
+  limit?: number;
+}
+
+/** Newest first; `beforeId` pages on. */
+export async function listAuditEntries(
+  db: AuditQueryable,
+  schema: string,
+  filter: AuditFilter = {},
+): Promise<AuditRow[]> {
+  const action = filter.action ?? null;
+  const { rows } = await db.query<AuditRow>(
+    `select id::text, at, actor, action, target, params, result, request_id, request_key
+       from ${auditTable(schema)}
+      where ($1::text is null or actor = $1)
+        and ($2::text is null or action = $2 or (right($2, 1) = '.' and starts_with(action, $2)))
+        and ($3::bigint is null or id < $3)
+      order by id desc limit $4`,
+    [filter.actor ?? null, action, filter.beforeId ?? null, filter.limit ?? 50],
+  );
+  return rows;
+}

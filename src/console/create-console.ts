@@ -1,0 +1,298 @@
+import { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { NONCE, secureHeaders } from "hono/secure-headers";
+import { randomBytes } from "node:crypto";
+import type { Pool } from "../db/index.js";
+import type { Health } from "../health/index.js";
+import { createLogger, type Logger } from "../log/index.js";
+import type { MigrationSource } from "../migrate/index.js";
+import { mountConsoleAssets } from "./console-assets.js";
+import {
+  createConsoleCredentials,
+  type ConsoleCredentials,
+  type CredentialsInput,
+} from "./console-credentials.js";
+import {
+  createConsoleRouter,
+  readForm,
+  safeReturn,
+  sameToken,
+  SESSION_COOKIE,
+  type ConsoleContext,
+  type ConsoleEnv,
+  type ConsoleRouter,
+} from "./console-router.js";
+import { html } from "./html.js";
+import { renderBarePage, renderMessagePage } from "./layout.js";
+import { resolvePermissions, type ConsoleAction, type Permissions } from "./permissions.js";
+import { scrubSecrets } from "./scrub-secrets.js";
+import {
+  createConsoleSession,
+  deleteConsoleSession,
+  findConsoleSession,
+} from "./sql/console-sessions.js";
+import { registerScreens, type ScreenDeps } from "./screens.js";
+import { createBacklogSampler } from "./backlog-sampler.js";
+
+export interface ConsoleOptions {
+  pool: Pool;
+  log?: Logger;
+  /** Where the console is mounted; links and the cookie path use it. Default `/ops`. */
+  basePath?: string;
+  /** The logins (the config's OPSKIT_CONSOLE_* secret variables). */
+  credentials: CredentialsInput;
+  /** `NODE_ENV=development`: with no login configured, a token is generated (see `developmentToken`). */
+  development: boolean;
+  /** Shown as a badge on every page (`production`, `development` …). */
+  environment?: string;
+  /** Default 8 hours. */
+  sessionTtlMs?: number;
+  /** Believe `X-Forwarded-Proto` (the cookie gets `Secure` behind a TLS-terminating proxy). */
+  trustProxy?: boolean;
+  /** Most jobs or events one bulk action touches; default 1,000. */
+  bulkCap?: number;
+  /** Overrides of the per-action role lists. */
+  permissions?: Partial<Permissions>;
+  /** The service's health (the overview shows its `/health` and `/readyz`). */
+  health?: Health;
+  /** Migration directories (default: the toolkit's own only). */
+  migrationSources?: MigrationSource[];
+  /** Values never to appear in a page (the config's secret values). */
+  secrets?: readonly string[];
+  /** How often the backlog chart is sampled; default 10 s, 0 turns sampling off. */
+  sampleIntervalMs?: number;
+  /** Masked ids of each inbox source's secrets (the service passes its inbox's). */
+  inboxSecretIds?: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface Console {
+  /** Mount at `basePath`: `app.route("/ops", console.app)`. */
+  app: Hono<ConsoleEnv>;
+  /** Every mutating route and its action: what the audit test enumerates. */
+  actions: ReadonlyMap<string, ConsoleAction>;
+  /** The generated development login, when one was made. */
+  developmentToken: string | undefined;
+  /** True when a login is configured (outside development the console refuses every page otherwise). */
+  enabled: boolean;
+  /** Stops the console's background work. */
+  close(): Promise<void>;
+}
+
+const LOGIN_COOKIE = "opskit_console_login";
+
+/**
+ * The operator's console: server-rendered screens over the toolkit's tables
+ * (jobs, schedules, inbox, migrations, database, audit log), with logins and
+ * roles, a CSRF token on every mutating request, a nonce-based CSP,
+ * `cache-control: no-store`, and an audit row for every action.
+ *
+ * @example
+ * const console = createConsole({ pool, credentials: { adminTokens: [token] }, development: false });
+ * app.route("/ops", console.app);
+ */
+export function createConsole(options: ConsoleOptions): Console {
+  const basePath = options.basePath ?? "/ops";
+  const log = options.log ?? createLogger({ level: "silent" });
+  const credentials = createConsoleCredentials(options.credentials, options.development);
+  const secrets = [...(options.secrets ?? []), ...credentials.secrets].filter((s) => s.length >= 6);
+  const permissions = resolvePermissions(options.permissions);
+  const ttlMs = options.sessionTtlMs ?? 8 * 3600_000;
+  const app = new Hono<ConsoleEnv>();
+
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("cache-control", "no-store");
+  });
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: [NONCE],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: "same-origin",
+      crossOriginResourcePolicy: "same-origin",
+    }),
+  );
+  app.use("*", scrubSecrets(secrets));
+  // The overview is `/ops`; a sub-app's "/" does not match a trailing slash.
+  app.use("*", async (c, next) => {
+    if (c.req.path === `${basePath}/`) return c.redirect(basePath, 301);
+    await next();
+  });
+  mountConsoleAssets(app);
+
+  app.use("*", async (c, next) => {
+    if (!credentials.configured) {
+      return c.html(
+        renderMessagePage({
+          title: "Console not configured",
+          text: "No console login is configured. Set OPSKIT_CONSOLE_ADMIN_TOKENS (or the operator/viewer tokens, or OPSKIT_CONSOLE_USERS) and restart.",
+          basePath,
+          nonce: c.get("secureHeadersNonce"),
+        }),
+        503,
+      );
+    }
+    const cookie = getCookie(c as ConsoleContext, SESSION_COOKIE);
+    c.set("session", cookie ? await findConsoleSession(options.pool, cookie) : undefined);
+    await next();
+  });
+
+  const router = createConsoleRouter({
+    app,
+    basePath,
+    pool: options.pool,
+    log,
+    permissions,
+    environment: options.environment ?? (options.development ? "development" : "production"),
+  });
+  registerLogin(router, app, {
+    credentials,
+    pool: options.pool,
+    ttlMs,
+    secure: (c) =>
+      new URL(c.req.url).protocol === "https:" ||
+      (options.trustProxy === true && c.req.header("x-forwarded-proto") === "https"),
+  });
+
+  const deps: ScreenDeps = {
+    pool: options.pool,
+    router,
+    permissions,
+    bulkCap: options.bulkCap ?? 1000,
+    health: options.health,
+    migrationSources: options.migrationSources,
+    inboxSecretIds: options.inboxSecretIds,
+  };
+  registerScreens(deps);
+  const interval = options.sampleIntervalMs ?? 10_000;
+  const sampler =
+    credentials.configured && interval > 0
+      ? createBacklogSampler(options.pool, log, interval)
+      : undefined;
+
+  return {
+    app,
+    actions: router.actions,
+    developmentToken: credentials.developmentToken,
+    enabled: credentials.configured,
+    close: async () => sampler?.stop(),
+  };
+}
+
+interface LoginDeps {
+  credentials: ConsoleCredentials;
+  pool: Pool;
+  ttlMs: number;
+  secure: (c: Parameters<Parameters<ConsoleRouter["raw"]>[3]>[0]) => boolean;
+}
+
+function registerLogin(router: ConsoleRouter, app: Hono<ConsoleEnv>, deps: LoginDeps): void {
+  const { basePath } = router;
+  const loginPage = (c: Parameters<LoginDeps["secure"]>[0], next: string, error?: string) => {
+    // Login CSRF: the form carries a random value that must match a cookie
+    // set with it (double submit), so another site cannot log a browser in.
+    const token = randomBytes(24).toString("base64url");
+    setCookie(c, LOGIN_COOKIE, token, {
+      path: basePath,
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: deps.secure(c),
+    });
+    const fields = html`<input type="hidden" name="_csrf" value="${token}" />
+      <input type="hidden" name="next" value="${next}" />`;
+    return c.html(
+      renderBarePage({
+        title: "Log in to the opskit console",
+        basePath,
+        nonce: c.get("secureHeadersNonce"),
+        body: html`${error ? html`<p class="flash error" role="alert">${error}</p>` : ""}
+          <div class="login">
+            <form method="post" action="${basePath}/login" class="card">
+              <h2>Operator token</h2>
+              ${fields}
+              <label
+                >Token <input type="password" name="token" autocomplete="off" required
+              /></label>
+              <button type="submit">Log in</button>
+            </form>
+            <form method="post" action="${basePath}/login" class="card">
+              <h2>Name and password</h2>
+              ${fields}
+              <label>Name <input type="text" name="name" autocomplete="username" required /></label>
+              <label
+                >Password
+                <input type="password" name="password" autocomplete="current-password" required
+              /></label>
+              <button type="submit">Log in</button>
+            </form>
+          </div>`,
+      }),
+      error ? 401 : 200,
+    );
+  };
+
+  app.get("/login", (c) => loginPage(c, safeReturn(basePath, c.req.query("next"), basePath)));
+  router.raw("POST", "/login", "console.login", async (c) => {
+    const form = await readForm(c);
+    const next = safeReturn(basePath, form.next, basePath);
+    const requestId = c.get("requestId");
+    const name = form.name?.trim();
+    const claimed = name ? `${name.slice(0, 64)}` : "token";
+    if (!sameToken(form._csrf, getCookie(c, LOGIN_COOKIE) ?? "\0")) {
+      await router.audit({
+        actor: claimed,
+        action: "console.login",
+        requestId,
+        result: "denied: missing or wrong CSRF token",
+      });
+      return loginPage(c, next, "The login form expired; try again.");
+    }
+    const identity = name
+      ? deps.credentials.verifyPassword(name, form.password ?? "")
+      : deps.credentials.verifyToken(form.token ?? "");
+    if (!identity) {
+      await router.audit({
+        actor: claimed,
+        action: "console.login",
+        requestId,
+        result: "denied: bad credentials",
+      });
+      return loginPage(c, next, "Those credentials are not valid.");
+    }
+    const { cookie } = await createConsoleSession(deps.pool, {
+      ...identity,
+      ttlMs: deps.ttlMs,
+      userAgent: c.req.header("user-agent"),
+    });
+    await router.audit({
+      actor: identity.actor,
+      action: "console.login",
+      requestId,
+      params: { role: identity.role },
+      result: "ok",
+    });
+    deleteCookie(c, LOGIN_COOKIE, { path: basePath });
+    setCookie(c, SESSION_COOKIE, cookie, {
+      path: basePath,
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: deps.secure(c),
+      maxAge: Math.floor(deps.ttlMs / 1000),
+    });
+    return c.redirect(next, 303);
+  });
+  router.action("/logout", "console.logout", async (c) => {
+    const cookie = getCookie(c, SESSION_COOKIE);
+    if (cookie) await deleteConsoleSession(deps.pool, cookie);
+    deleteCookie(c, SESSION_COOKIE, { path: basePath });
+    return { result: "ok", redirect: `${basePath}/login` };
+  });
+}

@@ -1,0 +1,20 @@
+export { createConsole, type Console, type ConsoleOptions } from "./create-console.js";
+export {
+  createConsoleCredentials,
+  maskedSecretId,
+  type ConsoleCredentials,
+  type ConsoleIdentity,
+  type CredentialsInput,
+} from "./console-credentials.js";
+export {
+  can,
+  DEFAULT_PERMISSIONS,
+  isRole,
+  resolvePermissions,
+  ROLES,
+  type ConsoleAction,
+  type Permissions,
+  type Role,
+} from "./permissions.js";
+export type { ConsoleEnv } from "./console-router.js";
+export { consoleConfig } from "./console-config.js";

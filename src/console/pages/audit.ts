@@ -1,0 +1,54 @@
+import { listAuditEntries } from "../../audit/index.js";
+import { html, query, table, time } from "../html.js";
+import type { ScreenDeps } from "../screen-kit.js";
+
+const PAGE = 100;
+
+/** Audit log: every mutating action with actor, target, parameters, result. */
+export function registerAuditScreen(deps: ScreenDeps): void {
+  const { router, pool } = deps;
+  const base = router.basePath;
+  router.page("/audit", "Audit log", async (c) => {
+    const actor = c.req.query("actor") || undefined;
+    const action = c.req.query("action") || undefined;
+    const before = /^\d{1,19}$/.test(c.req.query("before") ?? "")
+      ? c.req.query("before")
+      : undefined;
+    const rows = await listAuditEntries(pool, "opskit", {
+      actor,
+      action,
+      beforeId: before,
+      limit: PAGE,
+    });
+    const last = rows.at(-1);
+    return html`<form method="get" action="${base}/audit" class="filters">
+        <label>Actor <input name="actor" value="${actor ?? ""}" /></label>
+        <label
+          >Action <input name="action" value="${action ?? ""}" placeholder="jobs. or jobs.retry"
+        /></label>
+        <button type="submit">Filter</button>
+      </form>
+      ${table(
+        ["at", "actor", "action", "target", "parameters", "result"],
+        rows.map(
+          (a) =>
+            html`<tr>
+              <td>${time(a.at)}</td>
+              <td>${a.actor}</td>
+              <td>${a.action}</td>
+              <td>${a.target ?? "—"}</td>
+              <td><code class="params">${JSON.stringify(a.params)}</code></td>
+              <td>${a.result}</td>
+            </tr>`,
+        ),
+        "No audit entries match.",
+      )}
+      ${
+        rows.length === PAGE && last
+          ? html`<p>
+              <a href="${base}/audit${query({ actor, action, before: last.id })}">Older →</a>
+            </p>`
+          : ""
+      }`;
+  });
+}
