@@ -62,7 +62,8 @@ async function main(): Promise<number> {
     const code = await new Promise<number>((resolve) => {
       const child = spawn(
         process.execPath,
-        ["--import", "tsx", "--test", "--test-concurrency=2", ...files],
+        // A test that hangs fails after 3 minutes instead of holding CI until its limit.
+        ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", ...files],
         {
           stdio: "inherit",
           env: { ...process.env, TEST_PG_ADMIN_URL: adminUrl, TEST_PG_TEMPLATE: template },
