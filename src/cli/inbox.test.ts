@@ -6,24 +6,15 @@ import { createTestDatabase, type TestDatabase } from "../../test/db.js";
 import { createPool, type Pool } from "../db/index.js";
 import { createInbox, githubVerifier, type Inbox } from "../inbox/index.js";
 import { runCli } from "./index.js";
+import { captureOutput } from "../../test/helpers.js";
 
 let db: TestDatabase;
 let pool: Pool;
 let inbox: Inbox;
 const ids: string[] = [];
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) },
-  };
-}
-
 async function cli(...args: string[]) {
-  const captured = io();
+  const captured = captureOutput();
   const code = await runCli([...args, "--database-url", db.url], captured.io);
   return { code, out: captured.out.join("\n"), err: captured.err.join("\n") };
 }
@@ -203,7 +194,7 @@ test("usage errors exit 2", async () => {
   const saved = process.env.DATABASE_URL;
   delete process.env.DATABASE_URL;
   try {
-    assert.equal(await runCli(["inbox", "list"], io().io), 2);
+    assert.equal(await runCli(["inbox", "list"], captureOutput().io), 2);
   } finally {
     if (saved !== undefined) process.env.DATABASE_URL = saved;
   }

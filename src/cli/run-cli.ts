@@ -60,25 +60,6 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
     prefix: "migrate lint",
     load: async () => [(await import("./commands/migrate-lint.js")).migrateLint],
   },
-  {
-    prefix: "jobs",
-    load: async () => {
-      const m = await import("./commands/jobs.js");
-      const a = await import("./commands/jobs-actions.js");
-      return [
-        m.jobsStats,
-        m.jobsList,
-        m.jobsShow,
-        a.jobsRetry,
-        a.jobsCancel,
-        a.jobsPause,
-        a.jobsResume,
-        a.jobsRescue,
-        a.jobsPrune,
-      ];
-    },
-  },
-  { prefix: "inbox", load: async () => (await import("./commands/inbox.js")).inboxCommands },
 ];
 
 async function allCommands(): Promise<Command[]> {

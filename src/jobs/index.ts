@@ -17,6 +17,7 @@ export type { JobContext } from "./job-context.js";
 export type { AddOptions, AddResult, JobError, Queryable } from "./job.js";
 export { backoffDelay, DEFAULT_BACKOFF, type Backoff, type BackoffSpec } from "./backoff.js";
 export type { QueueStats, JobState, JobSummary } from "./sql/inspect-jobs.js";
+export { JOB_STATES } from "./sql/inspect-jobs.js";
 export type { CancelResult } from "./sql/queue-admin.js";
 export type { ScheduleStatus } from "./schedule-status.js";
 export type { RescueResult } from "./rescue-expired-jobs.js";

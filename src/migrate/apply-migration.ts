@@ -44,13 +44,10 @@ async function applyTransactional(
     // Statement by statement inside the transaction (the same semantics as
     // sending the file whole): a failure then names its own statement's line
     // even when Postgres gives no position (0A000, 42P07, 55000, …).
-    for (const statement of file.statements) {
-      try {
-        await client.query(statement.sql);
-      } catch (thrown) {
-        await client.query("rollback").catch(() => undefined);
-        return describeFailure(thrown, file, statement.start);
-      }
+    const failure = await runStatements(client, file, true);
+    if (failure) {
+      await client.query("rollback").catch(() => undefined);
+      return failure;
     }
     await insertHistory(client, file, ctx, started);
     await client.query("commit");
@@ -119,6 +116,26 @@ async function applyStatementByStatement(
     await client.query("rollback").catch(() => undefined);
     await client.query("reset lock_timeout; reset statement_timeout").catch(() => undefined);
   }
+}
+
+/**
+ * Runs a file's statements in order on the caller's connection; the first
+ * failure is returned with its own statement's line (`rolledBack`: whether
+ * the caller's transaction undoes the statements before it).
+ */
+export async function runStatements(
+  client: pg.Client,
+  file: PreparedMigration,
+  rolledBack: boolean,
+): Promise<MigrationFailure | undefined> {
+  for (const statement of file.statements) {
+    try {
+      await client.query(statement.sql);
+    } catch (thrown) {
+      return describeFailure(thrown, file, statement.start, rolledBack);
+    }
+  }
+  return undefined;
 }
 
 async function insertHistory(

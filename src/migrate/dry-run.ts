@@ -2,7 +2,8 @@ import pg from "pg";
 import { toError } from "../errors.js";
 import { createHistorySql } from "./history.js";
 import { findPrechecks, runPrechecks, type PrecheckResult } from "./data-prechecks.js";
-import { describeFailure, type MigrationFailure } from "./migration-failure.js";
+import { runStatements } from "./apply-migration.js";
+import type { MigrationFailure } from "./migration-failure.js";
 import { prepareMigration, type PreparedMigration } from "./migration-mode.js";
 import { planMigrations, runnable, type MigrationSource } from "./migration-plan.js";
 import { blockingProblem, DEFAULT_SCHEMA } from "./runner.js";
@@ -187,42 +188,25 @@ async function observe(
     if (file.transactional) {
       const before = ownTransactions ? [] : await heldLocks(client);
       if (ownTransactions) await client.query("begin");
-      try {
-        await client.query(
-          "select set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
-          [file.lockTimeout, file.statementTimeout],
-        );
-        for (const statement of file.statements) {
-          try {
-            await client.query(statement.sql);
-          } catch (thrown) {
-            throw Object.assign(new Error("statement failed"), {
-              cause: thrown,
-              start: statement.start,
-            });
-          }
-        }
+      await client.query(
+        "select set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+        [file.lockTimeout, file.statementTimeout],
+      );
+      failure = await runStatements(client, file, true);
+      if (!failure) {
         const after = await heldLocks(client);
         const seen = new Set(before.map((l) => `${l.relation}\0${l.mode}`));
         locks = after.filter((l) => !seen.has(`${l.relation}\0${l.mode}`));
         if (ownTransactions) await client.query("commit");
-      } catch (thrown) {
-        const at = thrown as { cause?: unknown; start?: number };
-        failure = describeFailure(at.cause ?? thrown, file, at.start ?? 0);
+      } else if (ownTransactions) {
+        await client.query("rollback");
       }
     } else {
       await client.query(
         "select set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
         [file.lockTimeout, file.statementTimeout],
       );
-      for (const statement of file.statements) {
-        try {
-          await client.query(statement.sql);
-        } catch (thrown) {
-          failure = describeFailure(thrown, file, statement.start, false);
-          break;
-        }
-      }
+      failure = await runStatements(client, file, false);
     }
     const durationMs = Math.round(performance.now() - started);
     if (failure) {

@@ -1,6 +1,12 @@
 import { createPool, type Pool } from "../../db/index.js";
 import { parseDuration } from "../../config/index.js";
-import { findJob, jobStats, listJobs, type JobState } from "../../jobs/sql/inspect-jobs.js";
+import {
+  findJob,
+  JOB_STATES,
+  jobStats,
+  listJobs,
+  type JobState,
+} from "../../jobs/sql/inspect-jobs.js";
 import { scheduleStatuses } from "../../jobs/schedule-status.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command, type Output } from "../cli-error.js";
@@ -100,14 +106,7 @@ schedule is late (its dead-man's switch fired); see docs/runbooks/stuck-jobs.md.
   },
 };
 
-const STATES: readonly JobState[] = [
-  "scheduled",
-  "ready",
-  "running",
-  "dead",
-  "completed",
-  "cancelled",
-];
+const STATES: readonly JobState[] = JOB_STATES;
 
 export const jobsList: Command = {
   name: "jobs list",

@@ -1,16 +1,9 @@
 import type { Pool } from "../../db/index.js";
-import type { JobState } from "../../jobs/index.js";
+import { JOB_STATES, type JobState } from "../../jobs/index.js";
 
 type Queryable = Pick<Pool, "query">;
 
-export const JOB_STATES = [
-  "scheduled",
-  "ready",
-  "running",
-  "dead",
-  "completed",
-  "cancelled",
-] as const satisfies readonly JobState[];
+export { JOB_STATES };
 
 /** What the jobs screen filters on; every field narrows. */
 export interface JobFilter {

@@ -57,7 +57,16 @@ export async function jobStats(db: Queryable): Promise<QueueStats[]> {
   }));
 }
 
-export type JobState = "scheduled" | "ready" | "running" | "dead" | "completed" | "cancelled";
+/** Every state a job can be in, in the order of its life (see docs/jobs.md). */
+export const JOB_STATES = [
+  "scheduled",
+  "ready",
+  "running",
+  "dead",
+  "completed",
+  "cancelled",
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
 
 export interface JobSummary {
   id: string;
