@@ -31,7 +31,7 @@ export interface LockKey {
 const KEY_SQL = `('x' || substr(md5(current_database() || '.' || $1::text), 1, 16))::bit(64)::bigint`;
 
 const HOLDER_SQL = (keyExpr: string) => `
-  select a.pid, a.application_name, a.client_addr::text, a.state,
+  select a.pid, a.application_name, host(a.client_addr) as client_addr, a.state,
          left(a.query, 200) as query,
          extract(epoch from now() - coalesce(a.state_change, a.backend_start))::int as age_seconds
     from pg_locks l join pg_stat_activity a on a.pid = l.pid

@@ -1,5 +1,11 @@
 import { loadConfig } from "../../config/index.js";
-import { checkDatabase, describeConnectionTarget, probePoolerMode } from "../../db/index.js";
+import {
+  checkDatabase,
+  createPool,
+  describeConnectionTarget,
+  probePoolerMode,
+} from "../../db/index.js";
+import { jobStats, scheduleStatuses } from "../../jobs/index.js";
 import pg from "pg";
 import { describeHolder, findLockHolder, lockKeyOf, migrationStatus } from "../../migrate/index.js";
 import { migrationSources } from "./migrate.js";
@@ -18,7 +24,7 @@ const MARK = { ok: "ok  ", warn: "WARN", fail: "FAIL", skip: "skip" } as const;
 export const doctor: Command = {
   name: "doctor",
   summary:
-    "Check config, database reachability and latency, pooler mode, server version, pending migrations",
+    "Check config, database reachability and latency, pooler mode, server version, migrations, job queue",
   usage: `opskit doctor [--manifest MODULE] [--database-url URL] [--dir MIGRATIONS_DIR] [--json]
 
 One line per check. Exit 1 when any check fails (warnings do not fail).`,
@@ -86,6 +92,40 @@ async function checkDatabaseFindings(url: string, dir: string | undefined, findi
         : `${pooler.mode} semantics`,
   });
   await migrationFindings(url, dir, findings);
+  await jobFindings(url, findings);
+}
+
+/** The queue's health, when the database has the toolkit's job tables. */
+async function jobFindings(url: string, findings: Finding[]) {
+  const pool = createPool({ connectionString: url, applicationName: "opskit-doctor", max: 1 });
+  try {
+    const exists = await pool.query<{ ok: boolean }>(
+      "select to_regclass('opskit.jobs') is not null as ok",
+    );
+    if (!exists.rows[0]?.ok) return;
+    const stats = await jobStats(pool);
+    const late = (await scheduleStatuses(pool)).filter((s) => s.late).map((s) => s.name);
+    const total = (key: "ready" | "running" | "stuck" | "dead") =>
+      stats.reduce((n, q) => n + q[key], 0);
+    const oldest = Math.max(0, ...stats.map((q) => q.oldestReadyAgeSeconds));
+    const problems = [
+      ...(total("stuck")
+        ? [`${total("stuck")} stuck (lease expired): docs/runbooks/stuck-jobs.md`]
+        : []),
+      ...(late.length ? [`late schedules: ${late.join(", ")}`] : []),
+    ];
+    findings.push({
+      check: "jobs",
+      status: problems.length ? "fail" : total("dead") ? "warn" : "ok",
+      detail: [
+        ...problems,
+        `${total("ready")} ready (oldest ${Math.round(oldest)} s), ${total("running")} running, ${total("dead")} dead` +
+          (total("dead") ? ": docs/runbooks/dead-jobs.md" : ""),
+      ].join("; "),
+    });
+  } finally {
+    await pool.end();
+  }
 }
 
 async function migrationFindings(url: string, dir: string | undefined, findings: Finding[]) {
