@@ -1,0 +1,431 @@
+CREATE SCHEMA opskit;
+
+COMMENT ON SCHEMA opskit IS 'Tables owned by opskit (migrations history, jobs, inbox, audit).';
+
+CREATE FUNCTION opskit.add_job(task text, payload jsonb DEFAULT '{}'::jsonb, queue text DEFAULT 'default'::text, run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, priority integer DEFAULT 0, max_attempts integer DEFAULT 10, dedupe_key text DEFAULT NULL::text, fifo_key text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+declare
+  result bigint;
+begin
+  loop
+    select a.id into result from opskit.add_jobs(json_build_array(json_build_object(
+      'task', add_job.task, 'payload', add_job.payload, 'queue', add_job.queue,
+      'run_at', add_job.run_at, 'priority', add_job.priority,
+      'max_attempts', add_job.max_attempts, 'dedupe_key', add_job.dedupe_key,
+      'fifo_key', add_job.fifo_key
+    ))) a;
+    exit when result is not null;
+  end loop;
+  return result;
+end
+$$;
+
+CREATE FUNCTION opskit.add_jobs(specs json) RETURNS TABLE(ord bigint, id bigint, deduplicated boolean)
+    LANGUAGE plpgsql
+    AS $$
+begin
+  return query
+  with input as (
+    select s.*, nextval('opskit.jobs_id_seq') as new_id
+    from rows from (json_to_recordset(specs) as (
+      task text, queue text, payload jsonb, priority integer, run_at timestamptz,
+      max_attempts integer, backoff jsonb, timeout_ms integer, dedupe_key text,
+      fifo_key text, meta jsonb
+    )) with ordinality as s(task, queue, payload, priority, run_at, max_attempts, backoff,
+      timeout_ms, dedupe_key, fifo_key, meta, ord)
+  ), inserted as (
+    insert into opskit.jobs as j (id, task, queue, payload, state, priority, run_at,
+      max_attempts, backoff, timeout_ms, dedupe_key, fifo_key, meta)
+    select i.new_id, i.task, coalesce(i.queue, 'default'), coalesce(i.payload, '{}'),
+      case when i.run_at is null or i.run_at <= now() then 'ready' else 'scheduled' end,
+      coalesce(i.priority, 0), coalesce(i.run_at, now()), coalesce(i.max_attempts, 10),
+      i.backoff, i.timeout_ms, i.dedupe_key, i.fifo_key, i.meta
+    from input i order by i.ord
+    on conflict (dedupe_key) where dedupe_key is not null do nothing
+    returning j.id, j.dedupe_key
+  )
+  select i.ord, coalesce(mine.id, same_batch.id, existing.id), mine.id is null
+  from input i
+  left join inserted mine on mine.id = i.new_id
+  left join inserted same_batch on mine.id is null and same_batch.dedupe_key = i.dedupe_key
+  left join opskit.jobs existing
+    on mine.id is null and same_batch.id is null and existing.dedupe_key = i.dedupe_key
+  order by i.ord;
+
+  perform opskit.notify_jobs(q.queue)
+  from (
+    select distinct coalesce(s.queue, 'default') as queue
+    from json_to_recordset(specs) as s(queue text, run_at timestamptz)
+    where s.run_at is null or s.run_at <= now()
+  ) q;
+end
+$$;
+
+CREATE FUNCTION opskit.notify_jobs(queue text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+begin
+  if pg_try_advisory_xact_lock(1868722539, hashtext(queue)) then
+    perform pg_notify('opskit_jobs', queue);
+  end if;
+end
+$$;
+
+CREATE TABLE opskit.audit_log (
+    id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    target text,
+    params jsonb DEFAULT '{}'::jsonb NOT NULL,
+    result text NOT NULL,
+    request_key text,
+    request_id text
+);
+
+CREATE SEQUENCE opskit.audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE opskit.audit_log_id_seq OWNED BY opskit.audit_log.id;
+
+CREATE TABLE opskit.console_samples (
+    at timestamp with time zone NOT NULL,
+    jobs_ready bigint NOT NULL,
+    jobs_scheduled bigint NOT NULL,
+    jobs_running bigint NOT NULL,
+    jobs_dead bigint NOT NULL,
+    inbox_backlog bigint NOT NULL
+);
+
+CREATE TABLE opskit.console_sessions (
+    id text NOT NULL,
+    actor text NOT NULL,
+    role text NOT NULL,
+    csrf_token text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    user_agent text,
+    CONSTRAINT console_sessions_role_check CHECK ((role = ANY (ARRAY['viewer'::text, 'operator'::text, 'admin'::text])))
+);
+
+CREATE TABLE opskit.dead_jobs (
+    id bigint NOT NULL,
+    task text NOT NULL,
+    queue text DEFAULT 'default'::text NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    state text DEFAULT 'ready'::text NOT NULL,
+    priority integer DEFAULT 0 NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 10 NOT NULL,
+    backoff jsonb,
+    timeout_ms integer,
+    dedupe_key text,
+    fifo_key text,
+    meta jsonb,
+    locked_by text,
+    locked_at timestamp with time zone,
+    lease_expires_at timestamp with time zone,
+    heartbeat_at timestamp with time zone,
+    cancel_requested_at timestamp with time zone,
+    progress real,
+    checkpoint jsonb,
+    checkpoint_at timestamp with time zone,
+    errors jsonb DEFAULT '[]'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    died_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE opskit.inbox_events (
+    id bigint NOT NULL,
+    source text NOT NULL,
+    dedupe_key text NOT NULL,
+    topic text,
+    ordering_key text,
+    status text DEFAULT 'pending'::text NOT NULL,
+    reject_reason text,
+    headers jsonb DEFAULT '{}'::jsonb NOT NULL,
+    body bytea,
+    body_bytes integer NOT NULL,
+    secret_index smallint,
+    signed_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    job_id bigint,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    processed_at timestamp with time zone,
+    payload_pruned_at timestamp with time zone,
+    replays integer DEFAULT 0 NOT NULL,
+    last_replay_id bigint,
+    CONSTRAINT inbox_events_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'failed'::text, 'processed'::text, 'dead'::text, 'rejected'::text])))
+);
+
+ALTER TABLE opskit.inbox_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME opskit.inbox_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE SEQUENCE opskit.inbox_rejection_slot
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    MAXVALUE 10000
+    CACHE 1
+    CYCLE;
+
+CREATE TABLE opskit.inbox_rejections (
+    slot integer NOT NULL,
+    source text NOT NULL,
+    reason text NOT NULL,
+    detail text,
+    http_status integer NOT NULL,
+    body_bytes integer,
+    delivery_id text,
+    user_agent text,
+    rejected_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE opskit.inbox_replays (
+    id bigint NOT NULL,
+    requested_by text NOT NULL,
+    reason text NOT NULL,
+    requested_at timestamp with time zone DEFAULT now() NOT NULL,
+    filter jsonb NOT NULL,
+    event_count integer NOT NULL
+);
+
+ALTER TABLE opskit.inbox_replays ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME opskit.inbox_replays_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE opskit.inbox_sources (
+    name text NOT NULL,
+    verifier text NOT NULL,
+    retention_days integer,
+    max_attempts integer DEFAULT 10 NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    paused_at timestamp with time zone,
+    paused_by text,
+    pause_reason text,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT inbox_sources_retention_days_check CHECK ((retention_days > 0))
+);
+
+CREATE TABLE opskit.job_history (
+    id bigint NOT NULL,
+    task text NOT NULL,
+    queue text NOT NULL,
+    state text NOT NULL,
+    payload jsonb NOT NULL,
+    priority integer NOT NULL,
+    attempts integer NOT NULL,
+    max_attempts integer NOT NULL,
+    dedupe_key text,
+    fifo_key text,
+    meta jsonb,
+    progress real,
+    checkpoint jsonb,
+    errors jsonb NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_history_state_check CHECK ((state = ANY (ARRAY['completed'::text, 'cancelled'::text])))
+);
+
+CREATE TABLE opskit.job_queues (
+    name text NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    concurrency integer,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_queues_concurrency_check CHECK ((concurrency > 0))
+);
+
+CREATE TABLE opskit.job_schedules (
+    name text NOT NULL,
+    cron text NOT NULL,
+    timezone text NOT NULL,
+    task text NOT NULL,
+    missed text NOT NULL,
+    grace_ms bigint NOT NULL,
+    last_slot_at timestamp with time zone,
+    last_job_id bigint,
+    last_success_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_schedules_missed_check CHECK ((missed = ANY (ARRAY['skip'::text, 'once'::text, 'backfill'::text])))
+);
+
+CREATE TABLE opskit.job_workers (
+    id text NOT NULL,
+    hostname text NOT NULL,
+    pid integer NOT NULL,
+    queues text[] NOT NULL,
+    concurrency integer NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    heartbeat_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE opskit.jobs (
+    id bigint NOT NULL,
+    task text NOT NULL,
+    queue text DEFAULT 'default'::text NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    state text DEFAULT 'ready'::text NOT NULL,
+    priority integer DEFAULT 0 NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 10 NOT NULL,
+    backoff jsonb,
+    timeout_ms integer,
+    dedupe_key text,
+    fifo_key text,
+    meta jsonb,
+    locked_by text,
+    locked_at timestamp with time zone,
+    lease_expires_at timestamp with time zone,
+    heartbeat_at timestamp with time zone,
+    cancel_requested_at timestamp with time zone,
+    progress real,
+    checkpoint jsonb,
+    checkpoint_at timestamp with time zone,
+    errors jsonb DEFAULT '[]'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT jobs_max_attempts_check CHECK ((max_attempts >= 1)),
+    CONSTRAINT jobs_state_check CHECK ((state = ANY (ARRAY['scheduled'::text, 'ready'::text, 'running'::text]))),
+    CONSTRAINT jobs_timeout_ms_check CHECK ((timeout_ms > 0))
+)
+WITH (autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='5000', autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='5000', autovacuum_analyze_scale_factor='0', autovacuum_analyze_threshold='5000');
+
+ALTER TABLE opskit.jobs ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME opskit.jobs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE opskit.schema_migration_progress (
+    source text NOT NULL,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    statements_done integer NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    run_id uuid NOT NULL
+);
+
+CREATE TABLE opskit.schema_migrations (
+    id bigint NOT NULL,
+    source text NOT NULL,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL,
+    duration_ms integer NOT NULL,
+    run_id uuid NOT NULL,
+    applied_by text NOT NULL
+);
+
+CREATE SEQUENCE opskit.schema_migrations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE opskit.schema_migrations_id_seq OWNED BY opskit.schema_migrations.id;
+
+ALTER TABLE ONLY opskit.audit_log ALTER COLUMN id SET DEFAULT nextval('opskit.audit_log_id_seq'::regclass);
+
+ALTER TABLE ONLY opskit.schema_migrations ALTER COLUMN id SET DEFAULT nextval('opskit.schema_migrations_id_seq'::regclass);
+
+ALTER TABLE ONLY opskit.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.console_samples
+    ADD CONSTRAINT console_samples_pkey PRIMARY KEY (at);
+
+ALTER TABLE ONLY opskit.console_sessions
+    ADD CONSTRAINT console_sessions_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.dead_jobs
+    ADD CONSTRAINT dead_jobs_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.inbox_events
+    ADD CONSTRAINT inbox_events_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.inbox_events
+    ADD CONSTRAINT inbox_events_source_dedupe_key_key UNIQUE (source, dedupe_key);
+
+ALTER TABLE ONLY opskit.inbox_rejections
+    ADD CONSTRAINT inbox_rejections_pkey PRIMARY KEY (slot);
+
+ALTER TABLE ONLY opskit.inbox_replays
+    ADD CONSTRAINT inbox_replays_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.inbox_sources
+    ADD CONSTRAINT inbox_sources_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY opskit.job_history
+    ADD CONSTRAINT job_history_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.job_queues
+    ADD CONSTRAINT job_queues_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY opskit.job_schedules
+    ADD CONSTRAINT job_schedules_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY opskit.job_workers
+    ADD CONSTRAINT job_workers_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.jobs
+    ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.schema_migration_progress
+    ADD CONSTRAINT schema_migration_progress_pkey PRIMARY KEY (source, name);
+
+ALTER TABLE ONLY opskit.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.schema_migrations
+    ADD CONSTRAINT schema_migrations_source_name_key UNIQUE (source, name);
+
+CREATE INDEX audit_log_at_idx ON opskit.audit_log USING btree (at DESC);
+
+CREATE UNIQUE INDEX audit_log_request_key_idx ON opskit.audit_log USING btree (request_key) WHERE (request_key IS NOT NULL);
+
+CREATE INDEX console_sessions_expires_at_idx ON opskit.console_sessions USING btree (expires_at);
+
+CREATE INDEX dead_jobs_died_at_idx ON opskit.dead_jobs USING btree (died_at);
+
+CREATE INDEX inbox_events_source_received_idx ON opskit.inbox_events USING btree (source, received_at);
+
+CREATE INDEX inbox_rejections_rejected_at_idx ON opskit.inbox_rejections USING btree (rejected_at);
+
+CREATE INDEX job_history_finished_at_idx ON opskit.job_history USING brin (finished_at);
+
+CREATE UNIQUE INDEX jobs_dedupe_key_idx ON opskit.jobs USING btree (dedupe_key) WHERE (dedupe_key IS NOT NULL);
+
+CREATE INDEX jobs_fifo_key_idx ON opskit.jobs USING btree (fifo_key, id) WHERE (fifo_key IS NOT NULL);
+
+CREATE INDEX jobs_ready_idx ON opskit.jobs USING btree (priority, run_at, id) WHERE (state = 'ready'::text);
+
+CREATE INDEX jobs_running_idx ON opskit.jobs USING btree (locked_by) WHERE (state = 'running'::text);
+
+CREATE INDEX jobs_scheduled_idx ON opskit.jobs USING btree (run_at) WHERE (state = 'scheduled'::text);
