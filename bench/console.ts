@@ -116,7 +116,7 @@ const bench: Benchmark = async ({ quick }) => {
       {
         name: "jobs, any state (newest)",
         kind: "list",
-        path: "/ops/jobs",
+        path: "/ops/panels/jobs",
         sql: () => listConsoleJobs(pool, {}, { limit: 50 }),
       },
       {
@@ -178,6 +178,7 @@ const bench: Benchmark = async ({ quick }) => {
             limit: 50,
           }),
       },
+      { name: "jobs screen, any state (queues + list)", kind: "list", path: "/ops/jobs" },
       { name: "jobs screen, dead (queues + list)", kind: "list", path: "/ops/jobs?state=dead" },
       { name: "inbox screen (sources, list, rejections)", kind: "list", path: "/ops/inbox" },
       { name: "overview (every panel)", kind: "list", path: "/ops" },

@@ -57,6 +57,10 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
     load: async () => [(await import("./commands/console.js")).consoleCommand],
   },
   {
+    prefix: "console hash-password",
+    load: async () => [(await import("./commands/console-hash-password.js")).consoleHashPassword],
+  },
+  {
     prefix: "migrate lint",
     load: async () => [(await import("./commands/migrate-lint.js")).migrateLint],
   },

@@ -159,7 +159,7 @@ export const baseManifest = defineManifest({
       optional: true,
       secret: true,
       description:
-        "Console logins by name and password: name:role:password entries, comma-separated; role viewer, operator or admin; passwords of 12 characters or more.",
+        "Console logins by name and password: name:role:password entries, comma-separated; role viewer, operator or admin; passwords of 12 characters or more, or their hash from opskit console hash-password.",
     }),
     OPSKIT_CONSOLE_SESSION_TTL: v.duration({
       default: "8h",

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { maskedSecretId } from "../log/index.js";
+import { parsePasswordHash, verifyPasswordHash, type PasswordHash } from "./password-hash.js";
 import { isRole, type Role } from "./permissions.js";
 
 export { maskedSecretId };
@@ -15,7 +16,7 @@ export interface CredentialsInput {
   adminTokens?: readonly string[] | undefined;
   operatorTokens?: readonly string[] | undefined;
   viewerTokens?: readonly string[] | undefined;
-  /** `name:role:password` entries. */
+  /** `name:role:password` entries; the password may be a hash from `opskit console hash-password`. */
   users?: readonly string[] | undefined;
 }
 
@@ -25,7 +26,7 @@ export interface ConsoleCredentials {
   /** The token generated for development when none is configured (printed by the demo). */
   readonly developmentToken: string | undefined;
   verifyToken(token: string): ConsoleIdentity | undefined;
-  verifyPassword(name: string, password: string): ConsoleIdentity | undefined;
+  verifyPassword(name: string, password: string): Promise<ConsoleIdentity | undefined>;
   /** Every secret text, for the page scrubber (tokens and passwords alone). */
   readonly secrets: readonly string[];
 }
@@ -39,6 +40,11 @@ const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8
  * configured and `development` set, one admin token is generated for this
  * process (the demo prints it); outside development nothing is generated and
  * the console refuses every page until a login is configured.
+ *
+ * A user's password may be given as an scrypt hash (`scrypt$N$r$p$salt$key`,
+ * see password-hash.ts) so the plain password is in no environment. A name
+ * with no hashed entry still costs one hash, so timing does not tell which
+ * names have one.
  */
 export function createConsoleCredentials(
   input: CredentialsInput,
@@ -46,6 +52,7 @@ export function createConsoleCredentials(
 ): ConsoleCredentials {
   const tokens: { role: Role; digest: Buffer; id: string }[] = [];
   const users: { name: string; role: Role; digest: Buffer }[] = [];
+  const hashedUsers = new Map<string, { role: Role; hash: PasswordHash }>();
   const secrets: string[] = [];
   const addToken = (role: Role, token: string) => {
     tokens.push({ role, digest: digest(token), id: maskedSecretId(token).slice(7) });
@@ -58,16 +65,25 @@ export function createConsoleCredentials(
     const [name, role, ...rest] = entry.split(":");
     const password = rest.join(":");
     if (!name || !role || !isRole(role) || password.length < 12) continue;
-    users.push({ name, role, digest: digest(`${name}\0${password}`) });
+    const hash = parsePasswordHash(password);
+    if (hash) {
+      if (!hashedUsers.has(name)) hashedUsers.set(name, { role, hash });
+    } else users.push({ name, role, digest: digest(`${name}\0${password}`) });
     secrets.push(password, entry);
   }
   let developmentToken: string | undefined;
-  if (tokens.length === 0 && users.length === 0 && development) {
+  const configured = tokens.length > 0 || users.length > 0 || hashedUsers.size > 0;
+  if (!configured && development) {
     developmentToken = randomBytes(16).toString("hex");
     addToken("admin", developmentToken);
   }
+  // Hashed with the cost of the first configured hash, for names without one.
+  const first = hashedUsers.values().next();
+  const decoy: PasswordHash | undefined = first.done
+    ? undefined
+    : { ...first.value.hash, salt: randomBytes(first.value.hash.salt.length) };
   return {
-    configured: tokens.length > 0 || users.length > 0,
+    configured: configured || developmentToken !== undefined,
     developmentToken,
     secrets,
     verifyToken(token) {
@@ -76,11 +92,17 @@ export function createConsoleCredentials(
       for (const t of tokens) if (timingSafeEqual(t.digest, given) && !found) found = t;
       return found && { actor: `${found.role}-token:${found.id}`, role: found.role };
     },
-    verifyPassword(name, password) {
+    async verifyPassword(name, password) {
       const given = digest(`${name}\0${password}`);
-      let found: (typeof users)[number] | undefined;
-      for (const u of users) if (timingSafeEqual(u.digest, given) && !found) found = u;
-      return found && { actor: found.name, role: found.role };
+      let found: ConsoleIdentity | undefined;
+      for (const u of users)
+        if (timingSafeEqual(u.digest, given) && !found) found = { actor: u.name, role: u.role };
+      const hashed = hashedUsers.get(name);
+      if (hashed) {
+        if ((await verifyPasswordHash(hashed.hash, password)) && !found)
+          found = { actor: name, role: hashed.role };
+      } else if (decoy) await verifyPasswordHash(decoy, password);
+      return found;
     },
   };
 }

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { NONCE, secureHeaders } from "hono/secure-headers";
 import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { Pool } from "../db/index.js";
 import type { Health } from "../health/index.js";
 import { createLogger, type Logger } from "../log/index.js";
@@ -23,6 +24,11 @@ import {
   type ConsoleRouter,
 } from "./console-router.js";
 import { html } from "./html.js";
+import {
+  createLoginThrottle,
+  type LoginThrottle,
+  type LoginThrottleOptions,
+} from "./login-throttle.js";
 import { renderBarePage, renderMessagePage } from "./layout.js";
 import { resolvePermissions, type ConsoleAction, type Permissions } from "./permissions.js";
 import { scrubSecrets } from "./scrub-secrets.js";
@@ -63,6 +69,8 @@ export interface ConsoleOptions {
   sampleIntervalMs?: number;
   /** Masked ids of each inbox source's secrets (the service passes its inbox's). */
   inboxSecretIds?: ReadonlyMap<string, readonly string[]>;
+  /** Failed logins allowed per client address (default 10 per 15 minutes). */
+  loginThrottle?: LoginThrottleOptions;
 }
 
 export interface Console {
@@ -160,6 +168,8 @@ export function createConsole(options: ConsoleOptions): Console {
     secure: (c) =>
       new URL(c.req.url).protocol === "https:" ||
       (options.trustProxy === true && c.req.header("x-forwarded-proto") === "https"),
+    throttle: createLoginThrottle(options.loginThrottle),
+    clientAddress: (c) => clientAddress(c, options.trustProxy === true),
   });
 
   const deps: ScreenDeps = {
@@ -187,16 +197,31 @@ export function createConsole(options: ConsoleOptions): Console {
   };
 }
 
+type LoginContext = Parameters<Parameters<ConsoleRouter["raw"]>[3]>[0];
+
 interface LoginDeps {
   credentials: ConsoleCredentials;
   pool: Pool;
   ttlMs: number;
-  secure: (c: Parameters<Parameters<ConsoleRouter["raw"]>[3]>[0]) => boolean;
+  secure: (c: LoginContext) => boolean;
+  throttle: LoginThrottle;
+  clientAddress: (c: LoginContext) => string;
+}
+
+/**
+ * The client's address: the socket's peer, or behind a trusted proxy the
+ * last `X-Forwarded-For` entry (the one that proxy appended).
+ */
+function clientAddress(c: LoginContext, trustProxy: boolean): string {
+  const forwarded = trustProxy ? c.req.header("x-forwarded-for") : undefined;
+  if (forwarded) return forwarded.split(",").at(-1)?.trim() ?? "unknown";
+  const env = c.env as { incoming?: IncomingMessage } | undefined;
+  return env?.incoming?.socket.remoteAddress ?? "unknown";
 }
 
 function registerLogin(router: ConsoleRouter, app: Hono<ConsoleEnv>, deps: LoginDeps): void {
   const { basePath } = router;
-  const loginPage = (c: Parameters<LoginDeps["secure"]>[0], next: string, error?: string) => {
+  const loginPage = (c: LoginContext, next: string, error?: string, status: 401 | 429 = 401) => {
     // Login CSRF: the form carries a random value that must match a cookie
     // set with it (double submit), so another site cannot log a browser in.
     const token = randomBytes(24).toString("base64url");
@@ -235,7 +260,7 @@ function registerLogin(router: ConsoleRouter, app: Hono<ConsoleEnv>, deps: Login
             </form>
           </div>`,
       }),
-      error ? 401 : 200,
+      error ? status : 200,
     );
   };
 
@@ -255,18 +280,36 @@ function registerLogin(router: ConsoleRouter, app: Hono<ConsoleEnv>, deps: Login
       });
       return loginPage(c, next, "The login form expired; try again.");
     }
+    const address = deps.clientAddress(c);
+    const wait = deps.throttle.retryAfter(address);
+    if (wait > 0) {
+      // Not audited: the failure that started the refusal was.
+      c.header("retry-after", String(wait));
+      const minutes = Math.ceil(wait / 60);
+      return loginPage(
+        c,
+        next,
+        `Too many failed logins from this address; try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+        429,
+      );
+    }
     const identity = name
-      ? deps.credentials.verifyPassword(name, form.password ?? "")
+      ? await deps.credentials.verifyPassword(name, form.password ?? "")
       : deps.credentials.verifyToken(form.token ?? "");
     if (!identity) {
+      const refusing = deps.throttle.fail(address);
       await router.audit({
         actor: claimed,
         action: "console.login",
         requestId,
-        result: "denied: bad credentials",
+        params: { address },
+        result: refusing
+          ? "denied: bad credentials; further logins from this address refused for a while"
+          : "denied: bad credentials",
       });
       return loginPage(c, next, "Those credentials are not valid.");
     }
+    deps.throttle.succeed(address);
     const { cookie } = await createConsoleSession(deps.pool, {
       ...identity,
       ttlMs: deps.ttlMs,
