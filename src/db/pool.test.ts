@@ -135,3 +135,17 @@ test("an idle connection killed by the server is logged and replaced, not a cras
   const again = await pool.query<{ pid: number }>("select pg_backend_pid() as pid");
   assert.notEqual(again.rows[0]?.pid, rows[0]?.pid);
 });
+
+test("a checked-out client whose connection the server ends (57P01) does not crash the process", async () => {
+  const pool = createPool({ connectionString: db.url });
+  after(() => pool.end());
+  const held = await pool.connect(); // held between statements: no listener of pg-pool's
+  const { rows } = await held.query<{ pid: number }>("select pg_backend_pid() as pid");
+  await pool.query("select pg_terminate_backend($1)", [rows[0]!.pid]);
+  // Without the pool's own listener the "terminating connection" error is
+  // emitted with none attached: an uncaught exception fails this test file.
+  await new Promise((r) => setTimeout(r, 200));
+  await assert.rejects(held.query("select 1"));
+  held.release(new Error("its connection was ended"));
+  assert.equal((await pool.query<{ n: number }>("select 1 as n")).rows[0]?.n, 1);
+});

@@ -63,6 +63,14 @@ export function createPool(options: CreatePoolOptions): Pool {
     // pool.query and pool.connect go through the wrapped client.query.
     pool.on("connect", (client) => timeClientQueries(client, thresholdMs, report));
   }
+  // pg-pool listens for a client's errors only while the client is idle in
+  // the pool. A client handed out by pool.connect() and not yet given its
+  // holder's own listener (the holder's continuation is still queued), or one
+  // held between two of its holder's statements, would turn the server's
+  // "terminating connection" (57P01, a restart) into an uncaught exception
+  // that kills the process. With this listener the error stays the client's:
+  // its next statement fails and its holder releases it with that error.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const target = describeConnectionTarget(options.connectionString);
   // pg-pool has already dropped the connection; the pool opens a new one on demand.
   pool.on("error", (error: Error & { code?: string }) => {
