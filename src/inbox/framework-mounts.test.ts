@@ -52,6 +52,10 @@ async function stored(delivery: string): Promise<string[]> {
   return rows.map((r) => r.body.toString());
 }
 
+function post(url: string, headers: Record<string, string>): Promise<Response> {
+  return fetch(url, { method: "POST", body: BODY, headers });
+}
+
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -68,17 +72,12 @@ test("Express: the route mounted before express.json() reads the raw stream", as
   const server = createServer(app);
   const base = await listen(server);
   try {
-    const res = await fetch(`${base}/webhooks/gh`, {
-      method: "POST",
-      body: BODY,
-      headers: signed("x-1"),
-    });
+    const res = await post(`${base}/webhooks/gh`, signed("x-1"));
     assert.equal(res.status, 200);
     assert.deepEqual(await stored("x-1"), [BODY]);
-    const bad = await fetch(`${base}/webhooks/gh`, {
-      method: "POST",
-      body: BODY,
-      headers: { ...signed("x-2"), "x-hub-signature-256": "sha256=00" },
+    const bad = await post(`${base}/webhooks/gh`, {
+      ...signed("x-2"),
+      "x-hub-signature-256": "sha256=00",
     });
     assert.equal(bad.status, 401);
     assert.deepEqual(await stored("x-2"), []);
@@ -110,19 +109,11 @@ test("Express: behind express.json() it verifies the bytes kept by `verify`, and
   const servers = [createServer(keeping), createServer(losing)];
   const [keepingUrl, losingUrl] = await Promise.all(servers.map(listen));
   try {
-    const kept = await fetch(`${keepingUrl}/webhooks/gh`, {
-      method: "POST",
-      body: BODY,
-      headers: signed("x-3"),
-    });
+    const kept = await post(`${keepingUrl}/webhooks/gh`, signed("x-3"));
     assert.equal(kept.status, 200);
     assert.deepEqual(await stored("x-3"), [BODY]);
 
-    const lost = await fetch(`${losingUrl}/webhooks/gh`, {
-      method: "POST",
-      body: BODY,
-      headers: signed("x-4"),
-    });
+    const lost = await post(`${losingUrl}/webhooks/gh`, signed("x-4"));
     assert.equal(lost.status, 500, "re-serialised JSON is never verified");
     assert.match(await lost.text(), /Raw body unavailable/);
     assert.deepEqual(await stored("x-4"), []);
@@ -146,25 +137,16 @@ test("Fastify: a scope whose only parser keeps bodies as Buffers, the reply hija
   });
   const base = await fastify.listen({ port: 0, host: "127.0.0.1" });
   try {
-    const res = await fetch(`${base}/webhooks/gh`, {
-      method: "POST",
-      body: BODY,
-      headers: signed("f-1"),
-    });
+    const res = await post(`${base}/webhooks/gh`, signed("f-1"));
     assert.equal(res.status, 200);
     assert.deepEqual(await stored("f-1"), [BODY]);
-    const again = await fetch(`${base}/webhooks/gh`, {
-      method: "POST",
-      body: BODY,
-      headers: signed("f-1"),
-    });
+    const again = await post(`${base}/webhooks/gh`, signed("f-1"));
     assert.equal(again.status, 200);
     assert.equal(((await again.json()) as { duplicate: boolean }).duplicate, true);
     assert.deepEqual(await stored("f-1"), [BODY], "stored once");
-    const bad = await fetch(`${base}/webhooks/gh`, {
-      method: "POST",
-      body: BODY,
-      headers: { ...signed("f-2"), "x-hub-signature-256": "sha256=00" },
+    const bad = await post(`${base}/webhooks/gh`, {
+      ...signed("f-2"),
+      "x-hub-signature-256": "sha256=00",
     });
     assert.equal(bad.status, 401);
   } finally {
