@@ -1,5 +1,5 @@
 import { EXIT, UsageError, type Command, type Output } from "./cli-error.js";
-import { useWasmBaselineCompiler } from "./wasm-baseline-compiler.js";
+import { useWasmBaselineCompiler } from "./short-run-compilers.js";
 
 /**
  * The commands, by group, loaded only when used: every module of the toolkit
