@@ -1,5 +1,5 @@
 import { EXIT, UsageError, type Command, type Output } from "./cli-error.js";
-import { useWasmBaselineCompiler } from "./short-run-compilers.js";
+import { optimizeOnlyHotFunctions, useWasmBaselineCompiler } from "./short-run-compilers.js";
 
 /**
  * The commands, by group, loaded only when used: every module of the toolkit
@@ -62,6 +62,7 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
     prefix: "migrate lint",
     load: async () => {
       useWasmBaselineCompiler();
+      optimizeOnlyHotFunctions();
       return [(await import("./commands/migrate-lint.js")).migrateLint];
     },
   },

@@ -11,11 +11,6 @@ import {
 import { lintMigrations, parsePgVersion } from "../../migrate/lint/lint-migrations.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
-import {
-  LINT_NO_OPT_BELOW_BYTES,
-  migrationBytes,
-  skipJsOptimizingCompiler,
-} from "../short-run-compilers.js";
 
 const options = {
   format: { type: "string" },
@@ -78,7 +73,6 @@ Exit 0 when no finding is an error, 1 when one is, 2 on a usage error.`,
       );
       if (!found) throw new UsageError(`${dir}: no such directory or file.`);
     }
-    if (migrationBytes(positionals) < LINT_NO_OPT_BELOW_BYTES) skipJsOptimizingCompiler();
     const applied = values["database-url"]
       ? await appliedMigrations(values["database-url"])
       : undefined;
