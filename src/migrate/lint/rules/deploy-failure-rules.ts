@@ -97,12 +97,12 @@ export const useBeforeCreate: LintRule = {
   severity: "error",
   summary: "An object used before the migration that creates it, in runner order",
   statement(ctx) {
-    const seen = new Set<string>();
+    let seen: Set<string> | undefined;
     for (const use of usedObjects(ctx.statement.ast)) {
       const id = `${use.kind}:${use.key}`;
       const created = ctx.creations.get(id);
-      if (!created || created.seq <= ctx.seq || seen.has(id)) continue;
-      seen.add(id);
+      if (!created || created.seq <= ctx.seq || seen?.has(id)) continue;
+      (seen ??= new Set()).add(id);
       const where =
         created.file === ctx.file.index
           ? `later in this file (line ${created.line})`
