@@ -1,4 +1,5 @@
 import { EXIT, UsageError, type Command, type Output } from "./cli-error.js";
+import { optimizeOnlyHotFunctions, useWasmBaselineCompiler } from "./short-run-compilers.js";
 
 /**
  * The commands, by group, loaded only when used: every module of the toolkit
@@ -20,6 +21,7 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
   {
     prefix: "migrate",
     load: async () => {
+      useWasmBaselineCompiler();
       const m = await import("./commands/migrate.js");
       return [
         m.migrateUp,
@@ -62,7 +64,11 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
   },
   {
     prefix: "migrate lint",
-    load: async () => [(await import("./commands/migrate-lint.js")).migrateLint],
+    load: async () => {
+      useWasmBaselineCompiler();
+      optimizeOnlyHotFunctions();
+      return [(await import("./commands/migrate-lint.js")).migrateLint];
+    },
   },
 ];
 

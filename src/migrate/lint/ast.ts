@@ -112,7 +112,10 @@ export function relationKey(rel: RangeVar | undefined): string {
 }
 
 export function nameListKey(list: Node[] | undefined): string {
-  const parts = names(list);
+  return partsKey(names(list));
+}
+
+function partsKey(parts: string[]): string {
   const name = parts.at(-1) ?? "";
   return objectKey(parts.length > 1 ? parts.at(-2) : undefined, name);
 }
@@ -121,7 +124,7 @@ export function nameListKey(list: Node[] | undefined): string {
 export function typeKey(type: TypeName | undefined): string {
   const parts = names(type?.names);
   if (parts[0] === "pg_catalog" && parts.length === 2) return parts[1] ?? "";
-  return nameListKey(type?.names);
+  return partsKey(parts);
 }
 
 /** Integer type modifiers (`varchar(20)` → [20]). */
@@ -148,7 +151,7 @@ export function stringConstant(node: unknown): string | undefined {
 export function functionKey(funcname: Node[] | undefined): string {
   const parts = names(funcname);
   if (parts[0] === "pg_catalog" && parts.length === 2) return parts[1] ?? "";
-  return nameListKey(funcname);
+  return partsKey(parts);
 }
 
 /** The node's byte `location`, if it has one. */

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { isOpskitError } from "../../errors.js";
-import { loadMigrationFiles, type MigrationFile } from "../migration-files.js";
+import { normaliseSql, readMigrationTexts, type MigrationText } from "../migration-texts.js";
 import { loadSqlParser, parseMigrationSync } from "../parse-migration.js";
 import { toolkitMigrationsDir } from "../toolkit-migrations.js";
 import { readIgnoreComments, type IgnoreComment } from "./ignore-comments.js";
@@ -172,16 +172,9 @@ async function loadFiles(options: LintOptions, pg: PgVersion): Promise<LintFile[
   for (const dir of options.dirs) {
     const source = path.resolve(dir) === path.resolve(toolkitMigrationsDir) ? "opskit" : "app";
     const info = await stat(dir);
-    const found: MigrationFile[] = info.isDirectory()
-      ? await loadMigrationFiles(dir)
-      : [
-          {
-            name: path.basename(dir),
-            path: dir,
-            sql: (await readFile(dir, "utf8")).replace(/^\uFEFF/, "").replace(/\r\n/g, "\n"),
-            checksum: "",
-          },
-        ];
+    const found: MigrationText[] = info.isDirectory()
+      ? await readMigrationTexts(dir)
+      : [{ name: path.basename(dir), path: dir, sql: normaliseSql(await readFile(dir, "utf8")) }];
     for (const f of found) {
       const applied = (options.applied ?? []).some(
         (a) => a.name === f.name && (a.source === undefined || a.source === source),

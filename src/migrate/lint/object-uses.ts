@@ -80,17 +80,23 @@ export function createdObjects(ast: Node): ObjectRef[] {
 export function usedObjects(ast: Node): ObjectRef[] {
   const [kind, body] = unwrap(ast);
   if (kind === "DropStmt" || kind === "CreateFunctionStmt") return [];
-  const created = new Set<unknown>([
-    body.relation && kind === "CreateStmt" ? body.relation : undefined,
-    (body.into as { rel?: unknown } | undefined)?.rel,
-    kind === "ViewStmt" ? body.view : undefined,
-    kind === "CreateSeqStmt" ? body.sequence : undefined,
-    kind === "CompositeTypeStmt" ? body.typevar : undefined,
-  ]);
+  // The RangeVar of the object the statement creates (at most one).
+  const created =
+    kind === "CreateStmt"
+      ? body.relation
+      : kind === "ViewStmt"
+        ? body.view
+        : kind === "CreateSeqStmt"
+          ? body.sequence
+          : kind === "CompositeTypeStmt"
+            ? body.typevar
+            : undefined;
+  const into = (body.into as { rel?: unknown } | undefined)?.rel;
   const facts = statementFacts(ast);
   const out: ObjectRef[] = [];
   for (const rv of facts.rangeVars) {
-    if (created.has(rv) || (!rv.schemaname && facts.cteNames.has(rv.relname ?? ""))) continue;
+    if (rv === created || rv === into) continue;
+    if (!rv.schemaname && facts.cteNames.has(rv.relname ?? "")) continue;
     out.push({ kind: "relation", key: relKey(rv), location: rv.location });
   }
   for (const t of facts.typeNames)

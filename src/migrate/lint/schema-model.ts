@@ -1,14 +1,5 @@
 import type { ColumnDef, Constraint, Node, RangeVar } from "@pgsql/types";
-import {
-  findAll,
-  nameListKey,
-  names,
-  objectKey,
-  relationKey,
-  typeKey,
-  typeMods,
-  unwrap,
-} from "./ast.js";
+import { findAll, nameListKey, names, objectKey, typeKey, typeMods, unwrap } from "./ast.js";
 
 /**
  * What the migrations so far have created, replayed statement by statement
@@ -84,7 +75,8 @@ export interface IndexInfo {
 
 /** Postgres keeps the first 63 bytes of an identifier (NAMEDATALEN - 1), at a character boundary. */
 export function truncateIdentifier(name: string): string {
-  if (Buffer.byteLength(name, "utf8") <= 63) return name;
+  // A UTF-16 unit is at most 3 bytes in UTF-8: 21 units always fit.
+  if (name.length <= 21 || Buffer.byteLength(name, "utf8") <= 63) return name;
   let out = "";
   let bytes = 0;
   for (const ch of name) {
@@ -118,7 +110,7 @@ export function writtenName(sql: string, truncated: string): string {
 }
 
 export function relKey(rel: RangeVar | undefined): string {
-  return relationKey(rel && { ...rel, relname: truncateIdentifier(rel.relname ?? "") });
+  return objectKey(rel?.schemaname, truncateIdentifier(rel?.relname ?? ""));
 }
 
 /** The column a `col IS NOT NULL` check expression is about. */

@@ -19,12 +19,14 @@ export interface StatementFacts {
   columnDefs: NodeBody[];
 }
 
-const cache = new WeakMap<object, StatementFacts>();
+// The rules run statement by statement: the last statement's facts are the
+// ones asked for again (one entry, not a WeakMap the collector must trace).
+let lastAst: Node | undefined;
+let lastFacts: StatementFacts | undefined;
 
 export function statementFacts(ast: Node): StatementFacts {
-  let facts = cache.get(ast);
-  if (facts) return facts;
-  facts = {
+  if (ast === lastAst && lastFacts) return lastFacts;
+  const facts: StatementFacts = {
     rangeVars: [],
     typeNames: [],
     funcCalls: [],
@@ -65,6 +67,7 @@ export function statementFacts(ast: Node): StatementFacts {
         break;
     }
   });
-  cache.set(ast, facts);
+  lastAst = ast;
+  lastFacts = facts;
   return facts;
 }

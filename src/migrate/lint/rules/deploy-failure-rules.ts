@@ -97,12 +97,12 @@ export const useBeforeCreate: LintRule = {
   severity: "error",
   summary: "An object used before the migration that creates it, in runner order",
   statement(ctx) {
-    const seen = new Set<string>();
+    let seen: Set<string> | undefined;
     for (const use of usedObjects(ctx.statement.ast)) {
       const id = `${use.kind}:${use.key}`;
       const created = ctx.creations.get(id);
-      if (!created || created.seq <= ctx.seq || seen.has(id)) continue;
-      seen.add(id);
+      if (!created || created.seq <= ctx.seq || seen?.has(id)) continue;
+      (seen ??= new Set()).add(id);
       const where =
         created.file === ctx.file.index
           ? `later in this file (line ${created.line})`
@@ -116,16 +116,14 @@ export const useBeforeCreate: LintRule = {
 };
 
 type CreatedName = { name: string; space: string; what: string };
-const createdNamesCache = new WeakMap<object, CreatedName[]>();
+// Two rules ask in turn for the same statement's names: one entry of cache.
+let createdNamesCache: { ast: Node; names: CreatedName[] } | undefined;
 
 /** Names a statement creates, with the namespace they must be unique in. */
 function createdNames(ctx: StatementContext): CreatedName[] {
   const ast = ctx.statement.ast;
-  const cached = createdNamesCache.get(ast);
-  if (cached) return cached;
-  const names = findCreatedNames(ctx);
-  createdNamesCache.set(ast, names);
-  return names;
+  if (createdNamesCache?.ast !== ast) createdNamesCache = { ast, names: findCreatedNames(ctx) };
+  return createdNamesCache.names;
 }
 
 function findCreatedNames(ctx: StatementContext): CreatedName[] {

@@ -11,15 +11,17 @@ export interface AlterCommand {
 
 /**
  * Derived views of a statement that several rules ask for, computed once per
- * statement (keyed on its AST node).
+ * statement (keyed on its AST node). The rules run statement by statement,
+ * so the last statement's value is the one asked for again: one entry, not a
+ * WeakMap (whose entries the garbage collector has to trace).
  */
 export function perStatement<T>(fn: (ast: Node) => T): (ast: Node) => T {
-  const cache = new WeakMap<object, T>();
+  let last: Node | undefined;
+  let value: T;
   return (ast) => {
-    let value = cache.get(ast);
-    if (value === undefined) {
+    if (ast !== last) {
       value = fn(ast);
-      cache.set(ast, value);
+      last = ast;
     }
     return value;
   };
@@ -47,15 +49,9 @@ export function constraintOf(cmd: AlterTableCmd): Constraint | undefined {
   return cmd.def && "Constraint" in cmd.def ? cmd.def.Constraint : undefined;
 }
 
-const constraintsOfDef = new WeakMap<ColumnDef, Constraint[]>();
-
 export function columnConstraints(def: ColumnDef | undefined): Constraint[] {
-  if (!def) return [];
-  let list = constraintsOfDef.get(def);
-  if (!list) {
-    list = (def.constraints ?? []).flatMap((n) => ("Constraint" in n ? [n.Constraint] : []));
-    constraintsOfDef.set(def, list);
-  }
+  const list: Constraint[] = [];
+  for (const n of def?.constraints ?? []) if ("Constraint" in n) list.push(n.Constraint);
   return list;
 }
 

@@ -7,6 +7,9 @@ interface TypedColumn {
   def: ColumnDef;
   /** Part of the primary key, or an identity / serial column: a key. */
   key: boolean;
+  /** `typeKey` and `typeMods` of its type, worked out once for the six rules. */
+  type: string;
+  mods: number[];
 }
 
 /** Column definitions of CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE. */
@@ -14,11 +17,12 @@ const typedColumns = perStatement((ast: Node): TypedColumn[] => {
   const out: TypedColumn[] = [];
   const add = (def: ColumnDef, pk: Set<string>) => {
     const cons = columnConstraints(def);
+    const type = typeKey(def.typeName);
     const key =
       pk.has(def.colname ?? "") ||
       cons.some((c) => c.contype === "CONSTR_PRIMARY" || c.contype === "CONSTR_IDENTITY") ||
-      /serial/.test(typeKey(def.typeName));
-    out.push({ def, key });
+      /serial/.test(type);
+    out.push({ def, key, type, mods: typeMods(def.typeName) });
   };
   if ("CreateStmt" in ast) {
     const pk = new Set<string>();
@@ -51,9 +55,8 @@ function typeRule(
     kinds: ["CreateStmt", "AlterTableStmt"],
     statement(ctx: StatementContext) {
       for (const column of typedColumns(ctx.statement.ast)) {
-        const type = column.def.typeName;
-        const text = message(column, typeKey(type), typeMods(type));
-        if (text) ctx.report(text, type?.location ?? column.def.location);
+        const text = message(column, column.type, column.mods);
+        if (text) ctx.report(text, column.def.typeName?.location ?? column.def.location);
       }
     },
   };
