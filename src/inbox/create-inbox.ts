@@ -32,7 +32,7 @@ export interface CreateInboxOptions {
   /** Group-commit tuning. */
   writer?: Pick<
     EventWriterOptions,
-    "maxBatch" | "maxConcurrent" | "maxQueued" | "preparedStatements"
+    "maxBatch" | "maxConcurrent" | "maxQueued" | "preparedStatements" | "recentKeys"
   >;
   /** The clock verifiers compare timestamps with; default `Date.now`. */
   now?: () => number;
