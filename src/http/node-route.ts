@@ -24,7 +24,10 @@ export interface NodeRoute {
   handle(req: IncomingMessage, res: ServerResponse, context: NodeRouteContext): Promise<void>;
 }
 
-const routesOfApp = new WeakMap<Hono<any>, NodeRoute[]>(); // eslint-disable-line @typescript-eslint/no-explicit-any -- any env
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- apps of any env
+type AnyHono = Hono<any>;
+
+const routesOfApp = new WeakMap<AnyHono, NodeRoute[]>();
 
 /**
  * Declares that `app` also serves `route` on Node's request and response.
@@ -36,32 +39,28 @@ const routesOfApp = new WeakMap<Hono<any>, NodeRoute[]>(); // eslint-disable-lin
  * const app = new Hono().post("/webhooks/:source", honoHandler);
  * addNodeRoute(app, { method: "POST", path: "/webhooks/:source", handle: nodeHandler });
  */
-export function addNodeRoute<A extends Hono<any>>(app: A, route: NodeRoute): A {
-  // eslint-disable-line @typescript-eslint/no-explicit-any -- any env
+export function addNodeRoute<A extends AnyHono>(app: A, route: NodeRoute): A {
   routesOfApp.set(app, [...(routesOfApp.get(app) ?? []), route]);
   return app;
 }
 
 /** The Node routes declared on `app` with `addNodeRoute`. */
-export function nodeRoutesOf(app: Hono<any>): readonly NodeRoute[] {
-  // eslint-disable-line @typescript-eslint/no-explicit-any -- any env
+export function nodeRoutesOf(app: AnyHono): readonly NodeRoute[] {
   return routesOfApp.get(app) ?? [];
 }
 
 /** Answers a request on Node's request and response; false when it is not one of its routes. */
 export type NodeDispatcher = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-const dispatcherOfApp = new WeakMap<Hono<any>, NodeDispatcher>(); // eslint-disable-line @typescript-eslint/no-explicit-any -- any env
+const dispatcherOfApp = new WeakMap<AnyHono, NodeDispatcher>();
 
 /** Set by `createHttpApp`: how `startHttpServer` serves the app's Node routes. */
-export function setNodeDispatcher(app: Hono<any>, dispatcher: NodeDispatcher): void {
-  // eslint-disable-line @typescript-eslint/no-explicit-any -- any env
+export function setNodeDispatcher(app: AnyHono, dispatcher: NodeDispatcher): void {
   dispatcherOfApp.set(app, dispatcher);
 }
 
 /** The app's Node dispatcher, when it has Node routes that can bypass Hono. */
-export function nodeDispatcherOf(app: Hono<any>): NodeDispatcher | undefined {
-  // eslint-disable-line @typescript-eslint/no-explicit-any -- any env
+export function nodeDispatcherOf(app: AnyHono): NodeDispatcher | undefined {
   return dispatcherOfApp.get(app);
 }
 

@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import type { MiddlewareHandler } from "hono";
 import { createTestDatabase, type TestDatabase } from "../../test/db.js";
 import { createPool, type Pool } from "../db/index.js";
-import { createHttpApp, nodeRoutesOf, startHttpServer, type HttpServer } from "../http/index.js";
+import { createHttpApp, nodeRoutesOf, startHttpServer } from "../http/index.js";
 import { createLogger } from "../log/index.js";
 import { createMetrics, type Metrics } from "../metrics/index.js";
 import { createInbox, githubVerifier, type Inbox } from "./index.js";
