@@ -3,8 +3,10 @@ import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../log/index.js";
 import { runWithLogContext } from "../log/index.js";
 import { OpskitError } from "../errors.js";
-import { routeTemplate } from "../metrics/index.js";
+import { nodeRequestObserverOf, routeTemplate } from "../metrics/index.js";
 import { errorEnvelope, toHttpError } from "./error-envelope.js";
+import { createNodeDispatcher } from "./node-dispatcher.js";
+import { nodeRoutesOf, setNodeDispatcher } from "./node-route.js";
 import { resolveRequestId } from "./request-id.js";
 
 /** What every handler can read from the Hono context (`c.get("requestId")`). */
@@ -65,8 +67,9 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
       log[level](line, "request");
     });
   });
+  const maxBodyBytes = options.bodyLimitBytes ?? 1024 * 1024;
   const limitBody: MiddlewareHandler<AppEnv, "*"> = bodyLimit({
-    maxSize: options.bodyLimitBytes ?? 1024 * 1024,
+    maxSize: maxBodyBytes,
     onError: () => {
       throw new OpskitError("PAYLOAD_TOO_LARGE", "The request body is over the size cap.");
     },
@@ -100,5 +103,30 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     if (error.status === 503) c.header("Retry-After", "5");
     return c.json(errorEnvelope(error, requestId), error.status as 400);
   });
+
+  // Routes a mounted sub-app also serves on Node's request and response (the
+  // webhook inbox) skip Hono when served by startHttpServer; only when every
+  // middleware has a Node twin, so none of them is skipped with it.
+  const nodeRoutes = (options.mounts ?? []).flatMap((mount) =>
+    nodeRoutesOf(mount.app).map((route) => ({ ...route, path: joinPaths(mount.path, route.path) })),
+  );
+  const observers = (options.middleware ?? []).map(nodeRequestObserverOf);
+  if (nodeRoutes.length > 0 && observers.every((o) => o !== undefined)) {
+    setNodeDispatcher(
+      app,
+      createNodeDispatcher({
+        routes: nodeRoutes,
+        log,
+        quiet,
+        observers,
+        isDraining: options.isDraining,
+        maxBodyBytes,
+      }),
+    );
+  }
   return app;
+}
+
+function joinPaths(base: string, path: string): string {
+  return base === "/" || base === "" ? path : `${base.replace(/\/$/, "")}${path}`;
 }

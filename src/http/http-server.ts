@@ -1,7 +1,8 @@
-import { createAdaptorServer } from "@hono/node-server";
-import type { Server } from "node:http";
+import { getRequestListener } from "@hono/node-server";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Hono } from "hono";
+import { nodeDispatcherOf } from "./node-route.js";
 
 export interface HttpServer {
   readonly server: Server;
@@ -25,7 +26,9 @@ export interface StartHttpServerOptions {
 }
 
 /**
- * Serves a Hono app on a Node HTTP server with a graceful close.
+ * Serves a Hono app on a Node HTTP server with a graceful close. Routes the
+ * app serves on Node's own request and response (see `addNodeRoute`) are
+ * answered without going through Hono.
  *
  * @example
  * const http = await startHttpServer(app, { port: 3000 });
@@ -35,7 +38,16 @@ export async function startHttpServer(
   app: Hono<any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- any env
   options: StartHttpServerOptions,
 ): Promise<HttpServer> {
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const viaHono = getRequestListener(app.fetch);
+  // Routes with a Node twin (see addNodeRoute) are answered without a web Request.
+  const dispatch = nodeDispatcherOf(app);
+  const server = createServer(
+    dispatch
+      ? (req, res) => {
+          if (!dispatch(req, res)) void viaHono(req, res);
+        }
+      : viaHono,
+  );
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   server.headersTimeout = server.keepAliveTimeout + 1_000;
   let inFlight = 0;

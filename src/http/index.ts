@@ -7,3 +7,4 @@ export {
   type HttpError,
 } from "./error-envelope.js";
 export { resolveRequestId, MAX_REQUEST_ID_LENGTH } from "./request-id.js";
+export { addNodeRoute, nodeRoutesOf, type NodeRoute, type NodeRouteContext } from "./node-route.js";

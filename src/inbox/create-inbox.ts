@@ -5,7 +5,7 @@ import type { Pool } from "../db/index.js";
 import { OpskitError } from "../errors.js";
 import type { Task } from "../jobs/index.js";
 import { createLogger, type Logger } from "../log/index.js";
-import { resolveRequestId } from "../http/index.js";
+import { addNodeRoute, resolveRequestId } from "../http/index.js";
 import { defineSource, type Source, type SourceOptions } from "./define-source.js";
 import { createEventWriter, type EventWriterOptions } from "./event-writer.js";
 import { createInboxMetrics } from "./inbox-metrics.js";
@@ -32,7 +32,7 @@ export interface CreateInboxOptions {
   /** Group-commit tuning. */
   writer?: Pick<
     EventWriterOptions,
-    "maxBatch" | "maxConcurrent" | "maxQueued" | "preparedStatements"
+    "maxBatch" | "maxConcurrent" | "maxQueued" | "preparedStatements" | "recentKeys"
   >;
   /** The clock verifiers compare timestamps with; default `Date.now`. */
   now?: () => number;
@@ -116,10 +116,56 @@ export function createInbox(options: CreateInboxOptions): Inbox {
     return c.json(response.body, response.status as 200);
   });
 
+  // The Node request path, shared by nodeHandler and the route the service's HTTP server serves without Hono.
+  async function answerNode(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: Pick<IncomingWebhook, "source" | "requestId" | "body" | "maxBodyBytes">,
+  ): Promise<void> {
+    let response: WebhookResponse;
+    try {
+      response = await receive({ ...request, headers: nodeHeaders(req) });
+    } catch (error) {
+      log.error({ err: error, request_id: request.requestId }, "webhook failed");
+      response = {
+        status: 500,
+        body: {
+          error: {
+            code: "INTERNAL",
+            message: "An unexpected error.",
+            requestId: request.requestId,
+          },
+        },
+      };
+    }
+    res.writeHead(response.status, {
+      "content-type": "application/json",
+      "x-request-id": request.requestId,
+      ...(response.retryAfterSeconds === undefined
+        ? {}
+        : { "retry-after": String(response.retryAfterSeconds) }),
+    });
+    res.end(JSON.stringify(response.body));
+  }
+  // Served by startHttpServer on Node's request and response when the app is
+  // mounted in opskit's HTTP app (request id, access log, body cap and
+  // metrics come from there); through Hono everywhere else.
+  addNodeRoute(app, {
+    method: "POST",
+    path: "/webhooks/:source",
+    handle: (req, res, context) =>
+      answerNode(req, res, {
+        source: context.params.source ?? "",
+        requestId: context.requestId,
+        body: req,
+        maxBodyBytes: context.maxBodyBytes,
+      }),
+  });
+
   return {
     app,
     receive,
-    nodeHandler: (fixed) => async (req, res) => {
+    nodeHandler: (fixed) => (req, res) => {
       const raw = req as IncomingMessage & {
         rawBody?: unknown;
         body?: unknown;
@@ -138,35 +184,14 @@ export function createInbox(options: CreateInboxOptions): Inbox {
         );
         res.writeHead(500, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: { code: "INTERNAL", message: "Raw body unavailable." } }));
-        return;
+        return Promise.resolve();
       }
       const source =
         fixed ??
         raw.params?.source ??
         decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname.split("/").pop() ?? "");
-      const headers: [string, string][] = [];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
-      }
       const requestId = resolveRequestId(req.headers["x-request-id"] as string | undefined);
-      let response: WebhookResponse;
-      try {
-        response = await receive({ source, headers, body: given ?? req, requestId });
-      } catch (error) {
-        log.error({ err: error, request_id: requestId }, "webhook failed");
-        response = {
-          status: 500,
-          body: { error: { code: "INTERNAL", message: "An unexpected error.", requestId } },
-        };
-      }
-      res.writeHead(response.status, {
-        "content-type": "application/json",
-        "x-request-id": requestId,
-        ...(response.retryAfterSeconds === undefined
-          ? {}
-          : { "retry-after": String(response.retryAfterSeconds) }),
-      });
-      res.end(JSON.stringify(response.body));
+      return answerNode(req, res, { source, requestId, body: given ?? req });
     },
     tasks: [...sources.values()].map((s) =>
       processEventTask(s, { pool: options.pool, log, metrics }),
@@ -187,4 +212,12 @@ export function createInbox(options: CreateInboxOptions): Inbox {
       await recorder.close();
     },
   };
+}
+
+function nodeHeaders(req: IncomingMessage): [string, string][] {
+  const headers: [string, string][] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
+  }
+  return headers;
 }

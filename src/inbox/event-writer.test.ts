@@ -68,3 +68,29 @@ test("concurrent writes share statements; one bad row fails alone; a full queue 
     assert.deepEqual([first.kind, second.kind, third.kind], ["stored", "stored", "busy"]);
   });
 });
+
+test("a retry of a remembered key is answered from one read, never without the stored row", async () => {
+  await withPool(async (pool) => {
+    const batches: number[] = [];
+    const writer = createEventWriter({
+      pool,
+      sources: [{ name: "gh", maxAttempts: 3 }],
+      onBatch: (n) => batches.push(n),
+    });
+    assert.equal((await writer.write(event("r1"))).kind, "stored");
+    assert.deepEqual(batches, [1]);
+    // Remembered and stored: a duplicate, with no insert statement.
+    assert.deepEqual(await writer.write(event("r1")), { kind: "duplicate" });
+    assert.deepEqual(batches, [1]);
+    // Remembered but gone from the table: it goes through the insert and is stored again.
+    await pool.query("delete from opskit.inbox_events where dedupe_key = 'r1'");
+    assert.equal((await writer.write(event("r1"))).kind, "stored");
+    assert.deepEqual(batches, [1, 1]);
+    const { rows } = await pool.query<{ n: number }>(
+      "select count(*)::int as n from opskit.inbox_events where dedupe_key = 'r1'",
+    );
+    assert.deepEqual(rows, [{ n: 1 }]);
+    await writer.drain();
+    assert.equal(writer.pending(), 0);
+  });
+});

@@ -1,5 +1,7 @@
 import type { Pool } from "../db/index.js";
 import { isDependencyFailure } from "../db/index.js";
+import { createRecentKeys } from "./recent-keys.js";
+import { isInboxEventStored } from "./sql/find-stored-event.js";
 import {
   storeInboxEvents,
   type NewInboxEvent,
@@ -20,6 +22,14 @@ export interface EventWriterOptions {
   maxConcurrent?: number;
   /** Events waiting for a statement before new ones are refused (503); default 2,000. */
   maxQueued?: number;
+  /**
+   * How many keys of events this writer stored or found already stored it
+   * remembers; default 10,000, 0 turns it off. A delivery with a remembered
+   * key (a provider's retry) is first looked up with one indexed read, not
+   * queued behind the inserts; it is answered as a duplicate only when that
+   * read finds the stored row, and goes through the insert otherwise.
+   */
+  recentKeys?: number;
   /** Named prepared statements; default true. False through a transaction-mode pooler. */
   preparedStatements?: boolean;
   /** Called with the size of each committed batch. */
@@ -70,7 +80,12 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   const queue: Waiting[] = [];
   let inFlight = 0;
   let writing = 0;
+  let checking = 0;
   const idle = new Set<() => void>();
+  const recent = createRecentKeys(options.recentKeys ?? 10_000);
+  const prepared = options.preparedStatements ?? true;
+  const keyOf = (event: NewInboxEvent) => `${event.source}\u0000${event.dedupeKey}`;
+  const isIdle = () => inFlight === 0 && queue.length === 0 && checking === 0;
 
   function pump(): void {
     while (inFlight < maxConcurrent && queue.length > 0) {
@@ -84,9 +99,18 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         inFlight--;
         writing -= batch.length;
         if (queue.length > 0) pump();
-        else if (inFlight === 0) for (const wake of idle) wake();
+        else if (isIdle()) for (const wake of idle) wake();
       });
     }
+  }
+
+  function enqueue(event: NewInboxEvent): Promise<WriteResult> {
+    if (queue.length >= maxQueued) return Promise.resolve({ kind: "busy" });
+    return new Promise((resolve, reject) => {
+      queue.push({ event, resolve, reject, alone: false });
+      writing++;
+      pump();
+    });
   }
 
   async function flush(batch: Waiting[]): Promise<void> {
@@ -95,11 +119,12 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         options.pool,
         batch.map((w) => w.event),
         options.sources,
-        { prepared: options.preparedStatements ?? true },
+        { prepared },
       );
       options.onBatch?.(batch.length);
       batch.forEach((w, i) => {
         const id = ids[i];
+        recent.add(keyOf(w.event));
         w.resolve(id === undefined ? { kind: "duplicate" } : { kind: "stored", id });
       });
     } catch (error) {
@@ -114,17 +139,23 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   }
 
   return {
-    write(event) {
-      if (queue.length >= maxQueued) return Promise.resolve({ kind: "busy" });
-      return new Promise((resolve, reject) => {
-        queue.push({ event, resolve, reject, alone: false });
-        writing++;
-        pump();
-      });
+    async write(event) {
+      if (queue.length >= maxQueued) return { kind: "busy" };
+      if (recent.has(keyOf(event))) {
+        checking++;
+        try {
+          if (await isInboxEventStored(options.pool, event.source, event.dedupeKey, { prepared }))
+            return { kind: "duplicate" };
+        } finally {
+          checking--;
+          if (isIdle()) for (const wake of idle) wake();
+        }
+      }
+      return enqueue(event);
     },
-    pending: () => writing,
+    pending: () => writing + checking,
     drain() {
-      if (inFlight === 0 && queue.length === 0) return Promise.resolve();
+      if (isIdle()) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const done = () => {
           idle.delete(done);

@@ -19,6 +19,8 @@ export interface IncomingWebhook {
   /** The raw body: a web or Node stream, or bytes a framework already read raw. */
   body: AsyncIterable<Uint8Array> | Buffer | null | undefined;
   requestId: string;
+  /** The server's own body cap, when it is lower than the source's. */
+  maxBodyBytes?: number | undefined;
 }
 
 /** The answer to send: status, JSON body, and `Retry-After` for a 503. */
@@ -96,18 +98,19 @@ export async function receiveWebhook(
     const rule = source.dedupeKey;
     return "header" in rule ? (header(rule.header) ?? null) : null;
   };
+  const maxBodyBytes = Math.min(source.maxBodyBytes, request.maxBodyBytes ?? Infinity);
   const read = Buffer.isBuffer(request.body)
-    ? request.body.length > source.maxBodyBytes
+    ? request.body.length > maxBodyBytes
       ? ({ ok: false, bytesSeen: request.body.length } as const)
       : ({ ok: true, body: request.body } as const)
-    : await readCappedBody(request.body, source.maxBodyBytes, header("content-length"));
+    : await readCappedBody(request.body, maxBodyBytes, header("content-length"));
   if (!read.ok) {
     deps.metrics.request(source.name, "too_large");
     return refuse(
       source.name,
       "PAYLOAD_TOO_LARGE",
       "too_large",
-      `over ${source.maxBodyBytes} bytes`,
+      `over ${maxBodyBytes} bytes`,
       read.bytesSeen,
       deliveryId(),
     );

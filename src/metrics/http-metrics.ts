@@ -3,6 +3,9 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { normalizeMethod, routeTemplate } from "./http-labels.js";
 import { createSeriesCap } from "./series-cap.js";
 
+// The Node twins of the middlewares made here (see nodeRequestObserverOf).
+const nodeObservers = new WeakMap<MiddlewareHandler, NodeRequestObserver>();
+
 /** OpenTelemetry's advised buckets for `http.server.request.duration`, in seconds. */
 export const HTTP_DURATION_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
@@ -57,6 +60,16 @@ export function createHttpMetrics(options: HttpMetricsOptions): { middleware: Mi
   const cap = createSeriesCap(options.maxSeries ?? 1000);
   const excluded = new Set(options.excludePaths ?? PROBE_PATHS);
 
+  const finish = (method: string, route: string, status: number, started: number) => {
+    active.dec({ http_request_method: method });
+    const labels = {
+      http_request_method: method,
+      http_route: route,
+      http_response_status_code: String(status),
+    };
+    if (cap.admit(labels)) duration.observe(labels, (performance.now() - started) / 1000);
+    else dropped.inc({ metric: durationName });
+  };
   const middleware: MiddlewareHandler = async (c, next) => {
     if (excluded.has(c.req.path)) return next();
     const method = normalizeMethod(c.req.method);
@@ -69,15 +82,37 @@ export function createHttpMetrics(options: HttpMetricsOptions): { middleware: Mi
       await next();
       status = c.res.status;
     } finally {
-      active.dec({ http_request_method: method });
-      const labels = {
-        http_request_method: method,
-        http_route: routeTemplate(c),
-        http_response_status_code: String(status),
-      };
-      if (cap.admit(labels)) duration.observe(labels, (performance.now() - started) / 1000);
-      else dropped.inc({ metric: durationName });
+      finish(method, routeTemplate(c), status, started);
     }
   };
+  // The same measurements for a request the HTTP app serves outside Hono (a Node route).
+  nodeObservers.set(middleware, (rawMethod, path) => {
+    if (excluded.has(path)) return undefined;
+    const method = normalizeMethod(rawMethod);
+    active.inc({ http_request_method: method });
+    const started = performance.now();
+    return (route, status) => finish(method, route, status, started);
+  });
   return { middleware };
+}
+
+/**
+ * What a middleware measures, for a request served outside Hono: called when
+ * the request starts with its method and path; the function it returns is
+ * called with the route template and status once the response is written.
+ */
+export type NodeRequestObserver = (
+  method: string,
+  path: string,
+) => ((route: string, status: number) => void) | undefined;
+
+/**
+ * The Node twin of an HTTP metrics middleware (see `createHttpMetrics`), or
+ * undefined for any other middleware: the HTTP app serves a route outside
+ * Hono only when every middleware it runs has one.
+ */
+export function nodeRequestObserverOf(
+  middleware: MiddlewareHandler,
+): NodeRequestObserver | undefined {
+  return nodeObservers.get(middleware);
 }

@@ -1,7 +1,9 @@
 export { createMetrics, type CreateMetricsOptions, type Metrics } from "./create-metrics.js";
 export {
   createHttpMetrics,
+  nodeRequestObserverOf,
   HTTP_DURATION_BUCKETS,
+  type NodeRequestObserver,
   PROBE_PATHS,
   type HttpMetricsOptions,
 } from "./http-metrics.js";

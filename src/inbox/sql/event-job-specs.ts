@@ -2,7 +2,9 @@
  * The SQL expression that turns event rows into the job specs
  * `opskit.add_jobs` takes (the job queue's SQL entry point), so an event's
  * job is added in the same statement, hence the same transaction, as the
- * event's own write. Going through SQL rather than `queue.addMany` also lets
+ * event's own write: replays use it; the hot store path inserts the same
+ * jobs directly (see store-inbox-events.ts, whose test compares the two).
+ * Going through SQL rather than `queue.addMany` also lets
  * the CLI replay events without the service's task definitions. `rows` is the
  * alias of a relation with `id`, `source` and `ordering_key`; `maxAttempts`
  * an expression. The task and the queue are `inbox.<source>` (pausing a

@@ -1,5 +1,4 @@
 import type { Queryable } from "../../jobs/index.js";
-import { eventJobSpecs } from "./event-job-specs.js";
 
 /** A verified request, ready to store. */
 export interface NewInboxEvent {
@@ -23,9 +22,16 @@ export interface SourceJobSettings {
 }
 
 // One statement, so one implicit transaction and one round trip: the rows,
-// and for each new pending row its job (see eventJobSpecs), commit together
-// or not at all. `enq` is referenced by
-// the final select so that it runs (an unreferenced SELECT in WITH does not).
+// and for each new pending row its job, commit together or not at all. The
+// jobs are the ones opskit.add_jobs adds for eventJobSpecs (task and queue
+// inbox.<source>, payload {eventId}, ready now, priority 0, the source's
+// max_attempts, fifo key inbox.<source>:<ordering key>, no dedupe key, ids in
+// event order, then opskit.notify_jobs for the queue), inserted here directly:
+// through add_jobs (PL/pgSQL, JSON specs) the database spent 2-4 times the
+// CPU per event under load, growing as the job table grew, against a flat
+// cost this way (docs/benchmarks.md, "Webhook inbox"). store-inbox-events.test.ts
+// holds the two to the same rows. `note` is referenced by the final select so
+// that it runs.
 const STORE_SQL = `with ins as (
   insert into opskit.inbox_events
     (source, dedupe_key, topic, ordering_key, status, reject_reason, headers, body, body_bytes,
@@ -37,14 +43,21 @@ const STORE_SQL = `with ins as (
    order by n
   on conflict (source, dedupe_key) do nothing
   returning id, source, dedupe_key, status, ordering_key
-), enq as (
-  select count(*) as n from opskit.add_jobs((
-    select ${eventJobSpecs("ins", "src.max_attempts")}
-      from ins join unnest($12::text[], $13::integer[]) as src(name, max_attempts)
-        on src.name = ins.source
-     where ins.status = 'pending'))
+), job as (
+  insert into opskit.jobs (task, queue, payload, state, priority, run_at, max_attempts, fifo_key)
+  select 'inbox.' || ins.source, 'inbox.' || ins.source,
+         jsonb_build_object('eventId', ins.id::text), 'ready', 0, now(), src.max_attempts,
+         case when ins.ordering_key is null then null
+              else 'inbox.' || ins.source || ':' || ins.ordering_key end
+    from ins join unnest($12::text[], $13::integer[]) as src(name, max_attempts)
+      on src.name = ins.source
+   where ins.status = 'pending'
+   order by ins.id
+  returning queue
+), note as (
+  select count(opskit.notify_jobs(q.queue)) as n from (select distinct queue from job) q
 )
-select ins.id, ins.source, ins.dedupe_key, enq.n as jobs from ins cross join enq`;
+select ins.id, ins.source, ins.dedupe_key from ins cross join note`;
 
 /**
  * Stores events and enqueues their processing jobs in one statement (so in

@@ -1,0 +1,97 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { OpskitError } from "../errors.js";
+import type { Logger } from "../log/index.js";
+import { runWithLogContext } from "../log/index.js";
+import type { NodeRequestObserver } from "../metrics/index.js";
+import { errorEnvelope, toHttpError } from "./error-envelope.js";
+import { matchTemplate, type NodeDispatcher, type NodeRoute } from "./node-route.js";
+import { resolveRequestId } from "./request-id.js";
+
+export interface NodeDispatcherOptions {
+  routes: readonly NodeRoute[];
+  /** The app's `http` logger. */
+  log: Logger;
+  quiet: ReadonlySet<string>;
+  observers: readonly NodeRequestObserver[];
+  isDraining?: (() => boolean) | undefined;
+  maxBodyBytes: number;
+}
+
+/**
+ * Serves the Node routes of an HTTP app on Node's request and response,
+ * giving them what the app's Hono middleware gives every other route: the
+ * request id (`X-Request-Id` on the response, `request_id` on every log
+ * line), the access log line, the body cap (a declared length over it is a
+ * 413 before the route runs; the route enforces it while reading), the
+ * metrics, `Connection: close` while draining, and the error envelope.
+ */
+export function createNodeDispatcher(options: NodeDispatcherOptions): NodeDispatcher {
+  const routes = options.routes.map((route) => ({ route, match: matchTemplate(route.path) }));
+  const { log } = options;
+
+  async function serve(
+    route: NodeRoute,
+    params: Record<string, string>,
+    path: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const requestId = resolveRequestId(req.headers["x-request-id"] as string | undefined);
+    const started = performance.now();
+    res.setHeader("X-Request-Id", requestId);
+    if (options.isDraining?.()) res.setHeader("Connection", "close");
+    const observed = options.observers.map((observe) => observe(req.method ?? "GET", path));
+    await runWithLogContext({ request_id: requestId }, async () => {
+      try {
+        const declared = Number(req.headers["content-length"]);
+        if (declared > options.maxBodyBytes) {
+          throw new OpskitError("PAYLOAD_TOO_LARGE", "The request body is over the size cap.");
+        }
+        await route.handle(req, res, { requestId, params, maxBodyBytes: options.maxBodyBytes });
+      } catch (thrown) {
+        answerError(thrown, requestId, res);
+      }
+      for (const done of observed) done?.(route.path, res.statusCode);
+      const level = options.quiet.has(path) ? "debug" : "info";
+      if (!log.isLevelEnabled(level)) return;
+      const line = {
+        method: req.method,
+        route: route.path,
+        status: res.statusCode,
+        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      };
+      log[level](line, "request");
+    });
+  }
+
+  // What the app's onError does for a Hono route.
+  function answerError(thrown: unknown, requestId: string, res: ServerResponse): void {
+    const error = toHttpError(thrown);
+    if (error.unexpected) log.child({ category: "error" }).error({ err: thrown }, "request failed");
+    else if (error.status >= 500) log.warn({ err: thrown, code: error.code }, "dependency failure");
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(error.status, {
+      "content-type": "application/json",
+      ...(error.status === 503 ? { "retry-after": "5" } : {}),
+    });
+    res.end(JSON.stringify(errorEnvelope(error, requestId)));
+  }
+
+  return (req, res) => {
+    const url = req.url ?? "";
+    if (!url.startsWith("/")) return false;
+    const query = url.indexOf("?");
+    const path = query === -1 ? url : url.slice(0, query);
+    for (const { route, match } of routes) {
+      if (route.method !== req.method) continue;
+      const params = match(path);
+      if (params === undefined) continue;
+      void serve(route, params, path, req, res);
+      return true;
+    }
+    return false;
+  };
+}
