@@ -181,6 +181,34 @@ test("a late completion from a worker that lost its lease changes nothing (fenci
   });
 });
 
+test("only a running job has a lock holder, so the fence (attempt, worker) also means running", async () => {
+  await withPool(async (pool) => {
+    const task = defineTask("fenced-state", async () => undefined);
+    const queue = createQueue({ pool, tasks: [task] });
+    const { id } = await queue.add(task, {});
+    const claim = { queues: ["default"], tasks: [task.name], limit: 1, leaseMs: 30_000 };
+    const [a] = await claimJobs(pool, { ...claim, worker: "A", prepared: false });
+    assert.equal(a?.id, id);
+    // Taking the job out of running by hand while keeping its holder is refused...
+    await assert.rejects(
+      pool.query("update opskit.jobs set state = 'ready' where id = $1", [id]),
+      /jobs_locked_by_running/,
+    );
+    // ...so a job put back by hand has no holder, and A's late outcome is fenced out.
+    await pool.query("update opskit.jobs set state = 'ready', locked_by = null where id = $1", [
+      id,
+    ]);
+    const opts = { keepHistory: true, prepared: false };
+    const late = await settleJobs(
+      pool,
+      [{ id, attempt: 1, worker: "A", outcome: "completed" }],
+      opts,
+    );
+    assert.equal(late.applied.size, 0);
+    assert.equal((await queue.get(id))?.state, "ready");
+  });
+});
+
 test("cancel: a queued job at once; a running job through its signal (NOTIFY)", async () => {
   await withPool(async (pool) => {
     const started = deferred();
