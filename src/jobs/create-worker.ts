@@ -118,6 +118,12 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   const served = new Set(selections.map((q) => q.name));
 
   const buffer: { job: ClaimedJob; claimedAt: number }[] = [];
+  // Every claim this worker holds until its outcome is written: job id →
+  // attempt. Claims commit asynchronously (src/jobs/sql/claim-jobs.ts), so a
+  // database crash can undo one while its job runs here; claimed again by
+  // this worker, it comes back with the same attempt, and the run already
+  // here (whose outcome carries that same fence) stands for both.
+  const held = new Map<string, number>();
   const running = new Map<string, Running>();
   let stopping = false;
   let lastHeartbeat: number | undefined;
@@ -138,6 +144,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     prepared: deps.prepared,
     log,
     onSettled: (batch, applied) => {
+      for (const s of batch) if (held.get(s.id) === s.attempt) held.delete(s.id);
       deps.metrics?.settled(batch, applied);
       // Written outcomes free capacity.
       if (moreWaiting) poke();
@@ -186,7 +193,17 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       full ||= jobs.length === limit;
     }
     const now = performance.now();
-    for (const job of claimed) buffer.push({ job, claimedAt: now });
+    for (const job of claimed) {
+      if (held.get(job.id) === job.attempts) {
+        log.warn(
+          { job_id: job.id, attempt: job.attempts },
+          "claimed a job this worker already holds (its claim was undone by a database crash): not run twice",
+        );
+        continue;
+      }
+      held.set(job.id, job.attempts);
+      buffer.push({ job, claimedAt: now });
+    }
     if (claimed.length > 0) deps.metrics?.claimed(claimed.length);
     dispatch();
     return full;
@@ -216,7 +233,9 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       meanRunMs = meanRunMs === undefined ? ms : meanRunMs * 0.9 + ms * 0.1;
       deps.metrics?.finished(job, settlement?.outcome, ms / 1000);
       if (settlement) settler.add(settlement);
+      else if (held.get(job.id) === job.attempts) held.delete(job.id);
     } catch (error) {
+      if (held.get(job.id) === job.attempts) held.delete(job.id);
       log.error({ err: toError(error), job_id: job.id }, "job runner failed");
     } finally {
       running.delete(job.id);
@@ -297,6 +316,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       { running: running.size, buffered: buffer.length },
       "heartbeat lost past the lease: dropping jobs",
     );
+    for (const { job } of buffer) held.delete(job.id);
     buffer.length = 0;
     for (const r of running.values()) {
       r.abort.abort(

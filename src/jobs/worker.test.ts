@@ -209,6 +209,35 @@ test("only a running job has a lock holder, so the fence (attempt, worker) also 
   });
 });
 
+test("a claim undone by a database crash and claimed again by the same worker does not run the job twice", async () => {
+  await withPool(async (pool) => {
+    let runs = 0;
+    const gate = deferred();
+    const task = defineTask("undone-claim", async () => {
+      runs++;
+      await gate.promise;
+    });
+    const queue = createQueue({ pool, tasks: [task] });
+    const { id } = await queue.add(task, {});
+    const worker = queue.work({ concurrency: 2, ...fast });
+    await waitUntil(() => runs === 1, "the job running");
+    // What a crash before the claim's (asynchronous) commit reached disk leaves behind.
+    await pool.query(
+      `update opskit.jobs set state = 'ready', attempts = attempts - 1, locked_by = null,
+         locked_at = null, lease_expires_at = null where id = $1`,
+      [id],
+    );
+    await waitUntil(async () => (await queue.get(id))?.state === "running", "claimed again");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(runs, 1, "the run in progress stands for the new claim");
+    gate.resolve();
+    await waitUntil(async () => (await queue.get(id))?.state === "completed", "completed");
+    assert.equal((await queue.get(id))?.attempts, 1);
+    assert.equal(runs, 1);
+    assert.equal(await worker.stop(), true);
+  });
+});
+
 test("cancel: a queued job at once; a running job through its signal (NOTIFY)", async () => {
   await withPool(async (pool) => {
     const started = deferred();
