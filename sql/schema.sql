@@ -394,6 +394,9 @@ ALTER TABLE ONLY opskit.job_schedules
 ALTER TABLE ONLY opskit.job_workers
     ADD CONSTRAINT job_workers_pkey PRIMARY KEY (id);
 
+ALTER TABLE opskit.jobs
+    ADD CONSTRAINT jobs_locked_by_running CHECK (((state = 'running'::text) OR (locked_by IS NULL))) NOT VALID;
+
 ALTER TABLE ONLY opskit.jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 

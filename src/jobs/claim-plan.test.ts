@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { waitUntil, withPool } from "../../test/jobs.js";
 import { createQueue } from "./create-queue.js";
 import { defineTask } from "./define-task.js";
+import { claimJobs } from "./sql/claim-jobs.js";
 
 test("after a burst into a queue analyzed when empty, maintenance refreshes the statistics and the claim reads its index in order", async () => {
   await withPool(async (pool) => {
@@ -34,5 +35,35 @@ test("after a burst into a queue analyzed when empty, maintenance refreshes the 
     assert.doesNotMatch(await plan(), /Sort/);
     assert.match(await plan(), /Index Scan using jobs_ready_idx/);
     assert.equal((await queue.maintain()).analyzed, false, "not again right away");
+  });
+});
+
+test("a claim commits without waiting for its WAL flush, and only its own transaction does", async () => {
+  await withPool(async (pool) => {
+    const noop = defineTask("noop", async () => undefined);
+    const queue = createQueue({ pool, tasks: [noop] });
+    await queue.add(noop, {});
+    const client = await pool.connect();
+    try {
+      const setting = async () =>
+        (await client.query<{ s: string }>("select current_setting('synchronous_commit') as s"))
+          .rows[0]?.s;
+      await client.query("set synchronous_commit = on"); // the test server's default is off
+      await client.query("begin");
+      const claimed = await claimJobs(client, {
+        worker: "w",
+        queues: ["default"],
+        tasks: ["noop"],
+        limit: 10,
+        leaseMs: 30_000,
+        prepared: true,
+      });
+      assert.equal(claimed.length, 1);
+      assert.equal(await setting(), "off", "the claim's transaction commits asynchronously");
+      await client.query("commit");
+      assert.equal(await setting(), "on", "the session (a pooled connection) keeps its setting");
+    } finally {
+      client.release();
+    }
   });
 });

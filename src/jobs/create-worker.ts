@@ -5,6 +5,7 @@ import { withTransaction, type Pool } from "../db/index.js";
 import type { Logger } from "../log/index.js";
 import type { AnyTask } from "./define-task.js";
 import type { ClaimedJob } from "./job.js";
+import { JobAbort } from "./job-abort.js";
 import type { JobMetrics } from "./job-metrics.js";
 import { listenForNotifications, type NotificationListener } from "./notification-listener.js";
 import { runJob } from "./run-job.js";
@@ -72,7 +73,7 @@ export interface WorkerDeps {
 
 interface Running {
   job: ClaimedJob;
-  controller: AbortController;
+  abort: JobAbort;
   done: Promise<void>;
 }
 
@@ -117,6 +118,12 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   const served = new Set(selections.map((q) => q.name));
 
   const buffer: { job: ClaimedJob; claimedAt: number }[] = [];
+  // Every claim this worker holds until its outcome is written: job id →
+  // attempt. Claims commit asynchronously (src/jobs/sql/claim-jobs.ts), so a
+  // database crash can undo one while its job runs here; claimed again by
+  // this worker, it comes back with the same attempt, and the run already
+  // here (whose outcome carries that same fence) stands for both.
+  const held = new Map<string, number>();
   const running = new Map<string, Running>();
   let stopping = false;
   let lastHeartbeat: number | undefined;
@@ -137,6 +144,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     prepared: deps.prepared,
     log,
     onSettled: (batch, applied) => {
+      for (const s of batch) if (held.get(s.id) === s.attempt) held.delete(s.id);
       deps.metrics?.settled(batch, applied);
       // Written outcomes free capacity.
       if (moreWaiting) poke();
@@ -148,13 +156,16 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     buffer.filter((b) => b.job.queue === queue).length +
     [...running.values()].filter((r) => r.job.queue === queue).length;
 
+  const roomFor = (prefetch: number) =>
+    concurrency + prefetch - buffer.length - running.size - settler.pending();
+
   /** Claims what fits; true when a claim came back full (more is likely waiting), undefined when there was no room to claim. */
   async function claimOnce(): Promise<boolean | undefined> {
     // Outcomes not yet written count against capacity: if the database slows
     // down, the worker stops claiming instead of piling up unacknowledged work
     // (which a crash would make run again).
     const prefetch = prefetchNow();
-    let free = concurrency + prefetch - buffer.length - running.size - settler.pending();
+    let free = roomFor(prefetch);
     if (free <= 0 || buffer.length > prefetch / 2) return undefined;
     let full = false;
     const claimed: ClaimedJob[] = [];
@@ -182,7 +193,17 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       full ||= jobs.length === limit;
     }
     const now = performance.now();
-    for (const job of claimed) buffer.push({ job, claimedAt: now });
+    for (const job of claimed) {
+      if (held.get(job.id) === job.attempts) {
+        log.warn(
+          { job_id: job.id, attempt: job.attempts },
+          "claimed a job this worker already holds (its claim was undone by a database crash): not run twice",
+        );
+        continue;
+      }
+      held.set(job.id, job.attempts);
+      buffer.push({ job, claimedAt: now });
+    }
     if (claimed.length > 0) deps.metrics?.claimed(claimed.length);
     dispatch();
     return full;
@@ -197,26 +218,29 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   }
 
   function start(job: ClaimedJob, claimedAt: number): void {
-    const task = deps.tasks.get(job.task)!;
-    const controller = new AbortController();
-    const started = performance.now();
-    deps.metrics?.started(job, (started - claimedAt) / 1000);
-    const entry: Running = { job, controller, done: Promise.resolve() };
+    const entry: Running = { job, abort: new JobAbort(), done: Promise.resolve() };
     running.set(job.id, entry);
-    entry.done = runJob(job, task, controller, runOptions)
-      .then((settlement) => {
-        const ms = performance.now() - started;
-        meanRunMs = meanRunMs === undefined ? ms : meanRunMs * 0.9 + ms * 0.1;
-        deps.metrics?.finished(job, settlement?.outcome, ms / 1000);
-        if (settlement) settler.add(settlement);
-      })
-      .catch((error: unknown) =>
-        log.error({ err: toError(error), job_id: job.id }, "job runner failed"),
-      )
-      .finally(() => {
-        running.delete(job.id);
-        dispatch();
-      });
+    entry.done = execute(entry, claimedAt);
+  }
+
+  async function execute({ job, abort }: Running, claimedAt: number): Promise<void> {
+    try {
+      const task = deps.tasks.get(job.task)!;
+      const started = performance.now();
+      deps.metrics?.started(job, (started - claimedAt) / 1000);
+      const settlement = await runJob(job, task, abort, runOptions);
+      const ms = performance.now() - started;
+      meanRunMs = meanRunMs === undefined ? ms : meanRunMs * 0.9 + ms * 0.1;
+      deps.metrics?.finished(job, settlement?.outcome, ms / 1000);
+      if (settlement) settler.add(settlement);
+      else if (held.get(job.id) === job.attempts) held.delete(job.id);
+    } catch (error) {
+      if (held.get(job.id) === job.attempts) held.delete(job.id);
+      log.error({ err: toError(error), job_id: job.id }, "job runner failed");
+    } finally {
+      running.delete(job.id);
+      dispatch();
+    }
   }
 
   async function claimLoop(): Promise<void> {
@@ -234,7 +258,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       }
       if (stopping) break;
       const prefetch = prefetchNow();
-      const room = concurrency + prefetch - buffer.length - running.size - settler.pending();
+      const room = roomFor(prefetch);
       if (full && room > 0 && buffer.length <= prefetch / 2) continue;
       const waitMs =
         failures > 0
@@ -257,7 +281,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   function cancel(jobId: string): void {
     const r = running.get(jobId);
     if (r) {
-      r.controller.abort(new OpskitError("JOB_CANCELLED", `Job ${jobId} was cancelled.`));
+      r.abort.abort(new OpskitError("JOB_CANCELLED", `Job ${jobId} was cancelled.`));
       return;
     }
     const i = buffer.findIndex((b) => b.job.id === jobId);
@@ -292,9 +316,10 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       { running: running.size, buffered: buffer.length },
       "heartbeat lost past the lease: dropping jobs",
     );
+    for (const { job } of buffer) held.delete(job.id);
     buffer.length = 0;
     for (const r of running.values()) {
-      r.controller.abort(
+      r.abort.abort(
         new OpskitError("JOB_LEASE_LOST", `Worker ${id} lost its lease on job ${r.job.id}.`),
       );
     }
@@ -352,7 +377,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     if (!finished) {
       log.warn({ running: running.size }, "shutdown budget running out: interrupting jobs");
       for (const r of running.values()) {
-        r.controller.abort(
+        r.abort.abort(
           new OpskitError(
             "JOB_INTERRUPTED",
             `Job ${r.job.id} was interrupted by the worker's shutdown.`,

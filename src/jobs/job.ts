@@ -17,8 +17,6 @@ export interface ClaimedJob {
   timeout_ms: number | null;
   checkpoint: unknown;
   meta: { schedule?: string; slot?: string } | null;
-  run_at: Date;
-  created_at: Date;
 }
 
 /** What became of one attempt, as the worker reports it (batched, fenced by attempt and worker). */

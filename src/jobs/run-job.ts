@@ -3,6 +3,7 @@ import { runWithLogContext, type Logger } from "../log/index.js";
 import { DEFAULT_BACKOFF, backoffDelay } from "./backoff.js";
 import { parsePayload, type AnyTask } from "./define-task.js";
 import type { ClaimedJob, JobError, Queryable, Settlement } from "./job.js";
+import type { JobAbort } from "./job-abort.js";
 import type { JobContext } from "./job-context.js";
 import { heartbeatJob, saveCheckpoint, saveProgress } from "./sql/heartbeat-worker.js";
 
@@ -18,26 +19,24 @@ export interface RunJobOptions {
 /**
  * Runs one claimed job's handler and returns what became of it (undefined:
  * nothing to write, the claim was lost). The handler never blocks the worker
- * past its timeout: once the signal aborts it has `abortGraceMs` to return,
+ * past its timeout: once the job is aborted it has `abortGraceMs` to return,
  * then it is abandoned (left to finish or hang on its own) and the attempt
  * is settled by the abort reason.
  */
 export async function runJob(
   job: ClaimedJob,
   task: AnyTask,
-  controller: AbortController,
+  abort: JobAbort,
   o: RunJobOptions,
 ): Promise<Settlement | undefined> {
-  const claim = { id: job.id, attempt: job.attempts, worker: o.worker };
   const startedAt = new Date();
-  const base = { id: job.id, attempt: job.attempts, worker: o.worker, startedAt };
   const timeoutMs = job.timeout_ms ?? task.options.timeoutMs;
   const timer =
     timeoutMs === undefined
       ? undefined
       : setTimeout(
           () =>
-            controller.abort(
+            abort.abort(
               new OpskitError(
                 "JOB_TIMEOUT",
                 `Job ${job.id} (${job.task}) ran past its timeout of ${timeoutMs} ms.`,
@@ -47,19 +46,24 @@ export async function runJob(
         );
   try {
     const payload: unknown = parsePayload(task, job.payload);
-    const ctx = createJobContext(job, claim, controller, o);
+    const ctx = new RunningJob(job, abort, o);
     const work = runWithLogContext(
       { job_id: job.id, task: job.task, queue: job.queue, attempt: job.attempts },
-      async () => task.handler(payload, ctx),
+      () => callHandler(task, payload, ctx),
     );
-    await settleOrAbandon(work, controller.signal, o.abortGraceMs);
-    if (controller.signal.aborted)
-      return outcomeOfAbort(job, task, base, controller.signal.reason, o);
-    return { ...base, outcome: "completed" };
+    await settleOrAbandon(work, abort, o.abortGraceMs);
+    if (abort.aborted) return outcomeOfAbort(job, task, startedAt, abort.reason, o);
+    return {
+      id: job.id,
+      attempt: job.attempts,
+      worker: o.worker,
+      startedAt,
+      outcome: "completed",
+    };
   } catch (thrown) {
-    if (controller.signal.aborted)
-      return outcomeOfAbort(job, task, base, controller.signal.reason, o);
+    if (abort.aborted) return outcomeOfAbort(job, task, startedAt, abort.reason, o);
     const error = toError(thrown);
+    const base = { id: job.id, attempt: job.attempts, worker: o.worker, startedAt };
     if (isOpskitError(error, "JOB_PAYLOAD_INVALID")) {
       o.log.error({ job_id: job.id, task: job.task, err: error }, "job payload invalid: dead");
       return { ...base, outcome: "dead", error: jobError(job, error, o.worker) };
@@ -70,13 +74,19 @@ export async function runJob(
   }
 }
 
+/** The handler's promise; a synchronous throw becomes its rejection. */
+async function callHandler(task: AnyTask, payload: unknown, ctx: JobContext): Promise<unknown> {
+  return task.handler(payload, ctx);
+}
+
 function outcomeOfAbort(
   job: ClaimedJob,
   task: AnyTask,
-  base: Omit<Settlement, "outcome">,
+  startedAt: Date,
   reason: unknown,
   o: RunJobOptions,
 ): Settlement | undefined {
+  const base = { id: job.id, attempt: job.attempts, worker: o.worker, startedAt };
   const error = toError(reason);
   if (isOpskitError(error, "JOB_CANCELLED")) {
     return { ...base, outcome: "cancelled", error: jobError(job, error, o.worker) };
@@ -130,85 +140,108 @@ function jobError(job: ClaimedJob, error: Error, worker: string): JobError {
   };
 }
 
-/** Resolves/rejects with `work`, or rejects with the abort reason `graceMs` after the signal aborts. */
-function settleOrAbandon(
-  work: Promise<unknown>,
-  signal: AbortSignal,
-  graceMs: number,
-): Promise<void> {
+/** Resolves/rejects with `work`, or rejects with the abort reason `graceMs` after the job is aborted. */
+function settleOrAbandon(work: Promise<unknown>, abort: JobAbort, graceMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      timer = setTimeout(() => reject(toError(signal.reason)), graceMs);
+      timer = setTimeout(() => reject(toError(abort.reason)), graceMs);
     };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
+    if (abort.aborted) onAbort();
+    else abort.onAbort(onAbort);
     work.then(
-      () => resolve(),
-      (error: unknown) => reject(toError(error)),
-    );
-    void work
-      .catch(() => undefined)
-      .finally(() => {
+      () => {
         clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-      });
+        abort.onAbort(undefined);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        abort.onAbort(undefined);
+        reject(toError(error));
+      },
+    );
   });
 }
 
-function createJobContext(
-  job: ClaimedJob,
-  claim: { id: string; attempt: number; worker: string },
-  controller: AbortController,
-  o: RunJobOptions,
-): JobContext {
-  const lost = () =>
-    controller.abort(
-      new OpskitError(
-        "JOB_LEASE_LOST",
-        `Worker ${o.worker} no longer holds job ${job.id}; another worker may run it.`,
-      ),
-    );
+/**
+ * The context a handler gets: one object per job, its methods shared on the
+ * prototype (no closures made per job), its signal created on first read.
+ */
+class RunningJob implements JobContext {
+  readonly id: string;
+  readonly task: string;
+  readonly queue: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly log: Logger;
+  readonly checkpointed: unknown;
+  readonly schedule: { name: string; slot: Date } | undefined;
+  readonly #abort: JobAbort;
+  readonly #o: RunJobOptions;
   // Progress is written coalesced: one write in flight, the latest value next.
-  let latest: number | undefined;
-  let writing: Promise<void> | undefined;
-  const writeProgress = async (): Promise<void> => {
-    while (latest !== undefined) {
-      const value = latest;
-      latest = undefined;
-      if (!(await saveProgress(o.db, claim, value))) lost();
-    }
-  };
-  const slot = job.meta?.slot;
-  return {
-    id: job.id,
-    task: job.task,
-    queue: job.queue,
-    attempt: job.attempts,
-    maxAttempts: job.max_attempts,
-    signal: controller.signal,
-    log: o.log,
-    checkpointed: job.checkpoint ?? undefined,
-    schedule:
+  #latest: number | undefined;
+  #writing: Promise<void> | undefined;
+
+  constructor(job: ClaimedJob, abort: JobAbort, o: RunJobOptions) {
+    this.id = job.id;
+    this.task = job.task;
+    this.queue = job.queue;
+    this.attempt = job.attempts;
+    this.maxAttempts = job.max_attempts;
+    this.log = o.log;
+    this.checkpointed = job.checkpoint ?? undefined;
+    const slot = job.meta?.slot;
+    this.schedule =
       job.meta?.schedule !== undefined && slot !== undefined
         ? { name: job.meta.schedule, slot: new Date(slot) }
-        : undefined,
-    async checkpoint(state, options) {
-      const ok = await saveCheckpoint(options?.tx ?? o.db, claim, state);
-      if (!ok) lost();
-      return ok;
-    },
-    async heartbeat() {
-      const ok = await heartbeatJob(o.db, claim, o.leaseMs);
-      if (!ok) lost();
-      return ok;
-    },
-    progress(value) {
-      latest = value;
-      writing ??= writeProgress().finally(() => {
-        writing = undefined;
-      });
-      return writing;
-    },
-  };
+        : undefined;
+    this.#abort = abort;
+    this.#o = o;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get #claim() {
+    return { id: this.id, attempt: this.attempt, worker: this.#o.worker };
+  }
+
+  #lost(): void {
+    this.#abort.abort(
+      new OpskitError(
+        "JOB_LEASE_LOST",
+        `Worker ${this.#o.worker} no longer holds job ${this.id}; another worker may run it.`,
+      ),
+    );
+  }
+
+  async checkpoint(state: unknown, options?: { tx?: Queryable }): Promise<boolean> {
+    const ok = await saveCheckpoint(options?.tx ?? this.#o.db, this.#claim, state);
+    if (!ok) this.#lost();
+    return ok;
+  }
+
+  async heartbeat(): Promise<boolean> {
+    const ok = await heartbeatJob(this.#o.db, this.#claim, this.#o.leaseMs);
+    if (!ok) this.#lost();
+    return ok;
+  }
+
+  progress(value: number): Promise<void> {
+    this.#latest = value;
+    this.#writing ??= this.#writeProgress().finally(() => {
+      this.#writing = undefined;
+    });
+    return this.#writing;
+  }
+
+  async #writeProgress(): Promise<void> {
+    while (this.#latest !== undefined) {
+      const value = this.#latest;
+      this.#latest = undefined;
+      if (!(await saveProgress(this.#o.db, this.#claim, value))) this.#lost();
+    }
+  }
 }

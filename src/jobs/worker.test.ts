@@ -181,6 +181,63 @@ test("a late completion from a worker that lost its lease changes nothing (fenci
   });
 });
 
+test("only a running job has a lock holder, so the fence (attempt, worker) also means running", async () => {
+  await withPool(async (pool) => {
+    const task = defineTask("fenced-state", async () => undefined);
+    const queue = createQueue({ pool, tasks: [task] });
+    const { id } = await queue.add(task, {});
+    const claim = { queues: ["default"], tasks: [task.name], limit: 1, leaseMs: 30_000 };
+    const [a] = await claimJobs(pool, { ...claim, worker: "A", prepared: false });
+    assert.equal(a?.id, id);
+    // Taking the job out of running by hand while keeping its holder is refused...
+    await assert.rejects(
+      pool.query("update opskit.jobs set state = 'ready' where id = $1", [id]),
+      /jobs_locked_by_running/,
+    );
+    // ...so a job put back by hand has no holder, and A's late outcome is fenced out.
+    await pool.query("update opskit.jobs set state = 'ready', locked_by = null where id = $1", [
+      id,
+    ]);
+    const opts = { keepHistory: true, prepared: false };
+    const late = await settleJobs(
+      pool,
+      [{ id, attempt: 1, worker: "A", outcome: "completed" }],
+      opts,
+    );
+    assert.equal(late.applied.size, 0);
+    assert.equal((await queue.get(id))?.state, "ready");
+  });
+});
+
+test("a claim undone by a database crash and claimed again by the same worker does not run the job twice", async () => {
+  await withPool(async (pool) => {
+    let runs = 0;
+    const gate = deferred();
+    const task = defineTask("undone-claim", async () => {
+      runs++;
+      await gate.promise;
+    });
+    const queue = createQueue({ pool, tasks: [task] });
+    const { id } = await queue.add(task, {});
+    const worker = queue.work({ concurrency: 2, ...fast });
+    await waitUntil(() => runs === 1, "the job running");
+    // What a crash before the claim's (asynchronous) commit reached disk leaves behind.
+    await pool.query(
+      `update opskit.jobs set state = 'ready', attempts = attempts - 1, locked_by = null,
+         locked_at = null, lease_expires_at = null where id = $1`,
+      [id],
+    );
+    await waitUntil(async () => (await queue.get(id))?.state === "running", "claimed again");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(runs, 1, "the run in progress stands for the new claim");
+    gate.resolve();
+    await waitUntil(async () => (await queue.get(id))?.state === "completed", "completed");
+    assert.equal((await queue.get(id))?.attempts, 1);
+    assert.equal(runs, 1);
+    assert.equal(await worker.stop(), true);
+  });
+});
+
 test("cancel: a queued job at once; a running job through its signal (NOTIFY)", async () => {
   await withPool(async (pool) => {
     const started = deferred();

@@ -11,6 +11,13 @@ const APPEND_ERROR = (errors: string, error: string) =>
         when jsonb_array_length(${errors}) >= 20 then (${errors} - 0) || jsonb_build_array(${error})
         else ${errors} || jsonb_build_array(${error}) end`;
 
+// The fence of a claim: same attempt, still locked by the same worker. Only a
+// running job has a lock holder (constraint jobs_locked_by_running), so this
+// means still running too; leaving `state` out keeps the planner on the
+// primary key (the partial index of running jobs looks empty to statistics
+// taken while nothing ran, and a nested loop over it is quadratic).
+const FENCED = `j.attempts = s.attempt and j.locked_by = s.worker`;
+
 /**
  * Applies a batch of outcomes in one statement. Each is fenced by its claim
  * (same attempt number, still running, still locked by the same worker), so
@@ -21,30 +28,42 @@ const APPEND_ERROR = (errors: string, error: string) =>
  * completed / cancelled → opskit.job_history (unless keepHistory is false);
  * dead → opskit.dead_jobs; retry → scheduled or ready after delayMs;
  * release → ready with the attempt given back (it never really ran).
+ *
+ * The outcomes come as parallel arrays (unnest: no per-row JSON parsing).
+ * Completed and cancelled jobs, nearly all of them, are deleted with the fence
+ * in the DELETE itself (READ COMMITTED re-checks it on the row's newest
+ * version), so they are not locked first; only the others (retry, release,
+ * dead), whose outcome depends on a cancellation request, are locked and read
+ * before they are written.
  */
-const SETTLE_SQL = `with s as (
-  select * from json_to_recordset($1::json)
-    as s(id bigint, attempt integer, worker text, outcome text, error jsonb,
-         delay_ms bigint, started_at timestamptz)
-), t as (
-  select j.id, s.error, s.delay_ms, s.started_at,
+const UNNEST = `unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::jsonb[],
+    $6::bigint[], $7::float8[]) as s(id, attempt, worker, outcome, error, delay_ms, started_ms)`;
+
+const SETTLE_SQL = `with t as (
+  select j.id, s.error, s.delay_ms, s.started_ms,
          case when s.outcome in ('retry', 'release') and j.cancel_requested_at is not null
               then 'cancelled' else s.outcome end as outcome
-    from opskit.jobs j join s on s.id = j.id
-   where j.attempts = s.attempt and j.state = 'running' and j.locked_by = s.worker
+    from opskit.jobs j join ${UNNEST} on s.id = j.id
+   where s.outcome not in ('completed', 'cancelled') and ${FENCED}
    for update of j
-), finished as (
+), done as (
+  delete from opskit.jobs j using ${UNNEST}
+   where s.outcome in ('completed', 'cancelled') and j.id = s.id and ${FENCED}
+  returning j.*, s.outcome, s.started_ms, s.error as new_error
+), withdrawn as (
   delete from opskit.jobs j using t
-   where j.id = t.id and t.outcome in ('completed', 'cancelled')
-  returning j.*, t.outcome, t.started_at, t.error as new_error
+   where j.id = t.id and t.outcome = 'cancelled'
+  returning j.*, t.outcome, t.started_ms, t.error as new_error
+), finished as (
+  select * from done union all select * from withdrawn
 ), history as (
   insert into opskit.job_history (id, task, queue, state, payload, priority, attempts,
     max_attempts, dedupe_key, fifo_key, meta, progress, checkpoint, errors, created_at,
     started_at, finished_at)
   select id, task, queue, outcome, payload, priority, attempts, max_attempts, dedupe_key,
          fifo_key, meta, progress, checkpoint, ${APPEND_ERROR("errors", "new_error")},
-         created_at, started_at, now()
-    from finished where $2::boolean
+         created_at, to_timestamp(started_ms / 1000), now()
+    from finished where $8::boolean
 ), schedules as (
   update opskit.job_schedules sc set last_success_at = now(), updated_at = now()
     from finished f
@@ -69,11 +88,15 @@ const SETTLE_SQL = `with s as (
          errors = ${APPEND_ERROR("j.errors", "t.error")}
     from t
    where j.id = t.id and t.outcome in ('retry', 'release')
-  returning j.id, j.queue, j.state
+  returning j.id, j.queue, j.state, t.outcome
 ), woken as (
   select opskit.notify_jobs(q.queue) from (select distinct queue from again where state = 'ready') q
+), applied as (
+  select id, outcome from finished
+  union all select id, 'dead' from dead
+  union all select id, outcome from again
 )
-select t.id::text, t.outcome, (select count(*) from woken) as notified from t`;
+select a.id::text, a.outcome, (select count(*) from woken) as notified from applied a`;
 
 export interface SettleResult {
   /** id → the outcome applied; settlements missing here were fenced out. */
@@ -85,26 +108,33 @@ export async function settleJobs(
   settlements: Settlement[],
   options: { keepHistory: boolean; prepared: boolean },
 ): Promise<SettleResult> {
-  const values = [
-    JSON.stringify(
-      settlements.map((s) => ({
-        id: s.id,
-        attempt: s.attempt,
-        worker: s.worker,
-        outcome: s.outcome,
-        error: s.error ?? null,
-        delay_ms: s.delayMs ?? 0,
-        started_at: s.startedAt?.toISOString() ?? null,
-      })),
-    ),
-    options.keepHistory,
-  ];
+  const n = settlements.length;
+  const ids = new Array<string>(n);
+  const attempts = new Array<number>(n);
+  const workers = new Array<string>(n);
+  const outcomes = new Array<string>(n);
+  const errors = new Array<Settlement["error"] | null>(n);
+  const delays = new Array<number>(n);
+  const started = new Array<number | null>(n);
+  for (let i = 0; i < n; i++) {
+    const s = settlements[i]!;
+    ids[i] = s.id;
+    attempts[i] = s.attempt;
+    workers[i] = s.worker;
+    outcomes[i] = s.outcome;
+    errors[i] = s.error ?? null;
+    delays[i] = s.delayMs ?? 0;
+    started[i] = s.startedAt?.getTime() ?? null;
+  }
+  const values = [ids, attempts, workers, outcomes, errors, delays, started, options.keepHistory];
   const { rows } = await db.query<{ id: string; outcome: string }>(
     options.prepared
       ? { name: "opskit_settle_jobs", text: SETTLE_SQL, values }
       : { text: SETTLE_SQL, values },
   );
-  return { applied: new Map(rows.map((r) => [r.id, r.outcome])) };
+  const applied = new Map<string, string>();
+  for (const r of rows) applied.set(r.id, r.outcome);
+  return { applied };
 }
 
 export { JOB_COLUMNS };
