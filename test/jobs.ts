@@ -11,12 +11,29 @@ export async function withPool<T>(
 ): Promise<T> {
   const db = await createTestDatabase();
   const pool = createPool({ connectionString: db.url, max: options.max ?? 20 });
-  try {
-    return await fn(pool, db);
-  } finally {
-    await pool.end();
+  // pool.end() waits for every checked-out client: a test that failed before
+  // stopping its worker (whose listener holds one) would hang there and hide
+  // its own error. The drop ends whatever connection is left.
+  const cleanUp = async (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      pool.end().then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(resolve, 5_000, false))),
+    ]);
+    clearTimeout(timer);
     await db.drop();
+    return ended;
+  };
+  let result: T;
+  try {
+    result = await fn(pool, db);
+  } catch (error) {
+    await cleanUp();
+    throw error;
   }
+  if (!(await cleanUp()))
+    throw new Error("pool.end() did not finish: a worker or client still holds a connection");
+  return result;
 }
 
 /** Resolves once `condition` returns true; rejects after `timeoutMs` (a hang guard, not a timing assertion). */

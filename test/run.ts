@@ -42,18 +42,25 @@ async function main(): Promise<number> {
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-test-"));
-    embedded = await startEmbeddedPostgres({
-      dataDir: path.join(tmp, "pg"),
-      port: 54330,
-      persistent: false,
-      // Test-only durability trade-offs: these make commits cheap; benchmarks never use them.
-      settings: {
-        fsync: "off",
-        synchronous_commit: "off",
-        full_page_writes: "off",
-        max_connections: "300",
-      },
-    });
+    const serverLog: string[] = [];
+    try {
+      embedded = await startEmbeddedPostgres({
+        onLog: (line) => void serverLog.push(line),
+        dataDir: path.join(tmp, "pg"),
+        port: 54330,
+        persistent: false,
+        // Test-only durability trade-offs: these make commits cheap; benchmarks never use them.
+        settings: {
+          fsync: "off",
+          synchronous_commit: "off",
+          full_page_writes: "off",
+          max_connections: "300",
+        },
+      });
+    } catch (error) {
+      console.error(serverLog.slice(-30).join("\n"));
+      throw error;
+    }
     adminUrl = embedded.url;
   }
   const template = `opskit_template_${process.pid}`;

@@ -47,6 +47,11 @@ test("metrics: totals, histograms, depth by state, oldest ready age, schedules; 
       async () => /opskit_jobs_dead_total\{task="bad"\} 1/.test(await metrics.registry.metrics()),
       "outcomes written",
     );
+    // The schedules reach their table with the worker's first maintenance round.
+    await waitUntil(
+      async () => /cron_late\{schedule="nightly"\}/.test(await metrics.registry.metrics()),
+      "schedules synced",
+    );
     const text = await metrics.registry.metrics();
     assert.match(text, /opskit_jobs_completed_total\{task="ok"\} 2/);
     assert.match(text, /opskit_jobs_failed_total\{task="bad"\} 1/);
