@@ -1,23 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { newInboxEvent as event } from "../../test/inbox.js";
 import { withPool } from "../../test/jobs.js";
 import { createEventWriter } from "./event-writer.js";
-import type { NewInboxEvent } from "./sql/store-inbox-events.js";
-
-function event(key: string, source = "gh"): NewInboxEvent {
-  return {
-    source,
-    dedupeKey: key,
-    topic: "push",
-    orderingKey: null,
-    status: "pending",
-    rejectReason: null,
-    headers: { "x-github-delivery": key },
-    body: Buffer.from(`{"k":"${key}"}`),
-    secretIndex: 0,
-    signedAt: null,
-  };
-}
 
 test("concurrent writes share statements; one bad row fails alone; a full queue answers busy", async () => {
   await withPool(async (pool) => {
@@ -40,7 +25,7 @@ test("concurrent writes share statements; one bad row fails alone; a full queue 
     // Postgres text cannot hold NUL: this row fails on the server, inside a batch.
     const results = await Promise.allSettled([
       ...Array.from({ length: 10 }, (_, i) => writer.write(event(`k${i + 10}`))),
-      writer.write(event("bad", "g\u0000h")),
+      writer.write(event("bad", { source: "g\u0000h" })),
       writer.write(event("k13")),
     ]);
     const kinds = results.map((r) => (r.status === "fulfilled" ? r.value.kind : "error"));

@@ -1,24 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { newInboxEvent as event } from "../../../test/inbox.js";
 import { withPool } from "../../../test/jobs.js";
 import { eventJobSpecs } from "./event-job-specs.js";
-import { storeInboxEvents, type NewInboxEvent } from "./store-inbox-events.js";
-
-function event(key: string, extra: Partial<NewInboxEvent> = {}): NewInboxEvent {
-  return {
-    source: "gh",
-    dedupeKey: key,
-    topic: "push",
-    orderingKey: null,
-    status: "pending",
-    rejectReason: null,
-    headers: { "x-github-delivery": key },
-    body: Buffer.from(`{"k":"${key}"}`),
-    secretIndex: 0,
-    signedAt: null,
-    ...extra,
-  };
-}
+import { storeInboxEvents } from "./store-inbox-events.js";
 
 const JOB_COLUMNS = `j.task, j.queue, j.payload, j.state, j.priority, j.attempts, j.max_attempts,
   j.backoff, j.timeout_ms, j.dedupe_key, j.fifo_key, j.meta, j.errors, j.run_at = now() as run_now`;
