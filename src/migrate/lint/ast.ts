@@ -159,3 +159,26 @@ export function locationOf(body: NodeBody | undefined): number | undefined {
   const location = body?.location;
   return typeof location === "number" && location >= 0 ? location : undefined;
 }
+
+/**
+ * Derived views of a statement that several rules ask for, computed once per
+ * statement (keyed on its AST node; `astOf` finds it in another argument).
+ * The rules run statement by statement, so the last statement's value is the
+ * one asked for again: one entry, not a WeakMap (whose entries the garbage
+ * collector has to trace).
+ */
+export function perStatement<A, T>(
+  fn: (arg: A) => T,
+  astOf: (arg: A) => unknown = (arg) => arg,
+): (arg: A) => T {
+  let last: unknown;
+  let value: T;
+  return (arg) => {
+    const ast = astOf(arg);
+    if (ast !== last) {
+      value = fn(arg);
+      last = ast;
+    }
+    return value;
+  };
+}

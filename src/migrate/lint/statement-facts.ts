@@ -1,5 +1,5 @@
 import type { Node, RangeVar, TypeName } from "@pgsql/types";
-import { walk, type NodeBody } from "./ast.js";
+import { perStatement, walk, type NodeBody } from "./ast.js";
 
 /**
  * What several rules need from a statement's whole tree, gathered in one walk
@@ -19,13 +19,7 @@ export interface StatementFacts {
   columnDefs: NodeBody[];
 }
 
-// The rules run statement by statement: the last statement's facts are the
-// ones asked for again (one entry, not a WeakMap the collector must trace).
-let lastAst: Node | undefined;
-let lastFacts: StatementFacts | undefined;
-
-export function statementFacts(ast: Node): StatementFacts {
-  if (ast === lastAst && lastFacts) return lastFacts;
+export const statementFacts = perStatement((ast: Node): StatementFacts => {
   const facts: StatementFacts = {
     rangeVars: [],
     typeNames: [],
@@ -67,7 +61,5 @@ export function statementFacts(ast: Node): StatementFacts {
         break;
     }
   });
-  lastAst = ast;
-  lastFacts = facts;
   return facts;
-}
+});

@@ -1,5 +1,5 @@
 import type { Node, RangeVar } from "@pgsql/types";
-import { names, objectKey, unwrap, walk, type NodeBody } from "../ast.js";
+import { names, objectKey, perStatement, unwrap, walk, type NodeBody } from "../ast.js";
 import type { LintRule, StatementContext } from "../lint-rule.js";
 import { usedObjects, type ObjectKind } from "../object-uses.js";
 import { relKey, truncateIdentifier, writtenName } from "../schema-model.js";
@@ -116,61 +116,63 @@ export const useBeforeCreate: LintRule = {
 };
 
 type CreatedName = { name: string; space: string; what: string };
-// Two rules ask in turn for the same statement's names: one entry of cache.
-let createdNamesCache: { ast: Node; names: CreatedName[] } | undefined;
-
-/** Names a statement creates, with the namespace they must be unique in. */
-function createdNames(ctx: StatementContext): CreatedName[] {
-  const ast = ctx.statement.ast;
-  if (createdNamesCache?.ast !== ast) createdNamesCache = { ast, names: findCreatedNames(ctx) };
-  return createdNamesCache.names;
-}
-
-function findCreatedNames(ctx: StatementContext): CreatedName[] {
-  const ast = ctx.statement.ast;
-  const [kind, body] = unwrap(ast);
-  const out: { name: string; space: string; what: string }[] = [];
-  const relation = (rv: RangeVar | undefined, what: string) =>
-    rv?.relname && out.push({ name: rv.relname, space: `rel:${rv.schemaname ?? ""}`, what });
-  const columns = (table: string, defs: unknown) => {
-    walk(defs, (k, b) => {
-      if (k === "ColumnDef" && b.colname)
-        out.push({ name: b.colname as string, space: `col:${table}`, what: "column" });
-      if (k === "Constraint" && b.conname)
-        out.push({ name: b.conname as string, space: `con:${table}`, what: "constraint" });
-      return k !== "ColumnDef" && k !== "Constraint" ? undefined : false;
-    });
-  };
-  if (kind === "CreateStmt") {
-    relation(body.relation as RangeVar, "table");
-    columns(relKey(body.relation as RangeVar), body.tableElts);
-  } else if (kind === "AlterTableStmt") {
-    columns(relKey(body.relation as RangeVar), body.cmds);
-  } else if (kind === "IndexStmt" && body.idxname) {
-    const rv = body.relation as RangeVar | undefined;
-    out.push({ name: body.idxname as string, space: `rel:${rv?.schemaname ?? ""}`, what: "index" });
-  } else if (kind === "ViewStmt") relation(body.view as RangeVar, "view");
-  else if (kind === "CreateSeqStmt") relation(body.sequence as RangeVar, "sequence");
-  else if (kind === "CreateTableAsStmt") relation((body.into as { rel?: RangeVar }).rel, "table");
-  else if (kind === "CreateEnumStmt" || kind === "CreateRangeStmt")
-    out.push({ name: names(body.typeName as Node[]).at(-1) ?? "", space: "type", what: "type" });
-  else if (kind === "CreateDomainStmt")
-    out.push({
-      name: names(body.domainname as Node[]).at(-1) ?? "",
-      space: "type",
-      what: "domain",
-    });
-  else if (kind === "CreateFunctionStmt")
-    out.push({ name: names(body.funcname as Node[]).at(-1) ?? "", space: "fn", what: "function" });
-  else if (kind === "RenameStmt" && body.newname)
-    out.push({
-      name: body.newname as string,
-      space: `rename:${String(body.renameType)}`,
-      what: "new name",
-    });
-  // The parser truncated the names; report them as written.
-  return out.map((o) => ({ ...o, name: writtenName(ctx.statement.sql, o.name) }));
-}
+/** Names a statement creates, with the namespace they must be unique in (two rules ask). */
+const createdNames = perStatement(
+  (ctx: StatementContext): CreatedName[] => {
+    const ast = ctx.statement.ast;
+    const [kind, body] = unwrap(ast);
+    const out: { name: string; space: string; what: string }[] = [];
+    const relation = (rv: RangeVar | undefined, what: string) =>
+      rv?.relname && out.push({ name: rv.relname, space: `rel:${rv.schemaname ?? ""}`, what });
+    const columns = (table: string, defs: unknown) => {
+      walk(defs, (k, b) => {
+        if (k === "ColumnDef" && b.colname)
+          out.push({ name: b.colname as string, space: `col:${table}`, what: "column" });
+        if (k === "Constraint" && b.conname)
+          out.push({ name: b.conname as string, space: `con:${table}`, what: "constraint" });
+        return k !== "ColumnDef" && k !== "Constraint" ? undefined : false;
+      });
+    };
+    if (kind === "CreateStmt") {
+      relation(body.relation as RangeVar, "table");
+      columns(relKey(body.relation as RangeVar), body.tableElts);
+    } else if (kind === "AlterTableStmt") {
+      columns(relKey(body.relation as RangeVar), body.cmds);
+    } else if (kind === "IndexStmt" && body.idxname) {
+      const rv = body.relation as RangeVar | undefined;
+      out.push({
+        name: body.idxname as string,
+        space: `rel:${rv?.schemaname ?? ""}`,
+        what: "index",
+      });
+    } else if (kind === "ViewStmt") relation(body.view as RangeVar, "view");
+    else if (kind === "CreateSeqStmt") relation(body.sequence as RangeVar, "sequence");
+    else if (kind === "CreateTableAsStmt") relation((body.into as { rel?: RangeVar }).rel, "table");
+    else if (kind === "CreateEnumStmt" || kind === "CreateRangeStmt")
+      out.push({ name: names(body.typeName as Node[]).at(-1) ?? "", space: "type", what: "type" });
+    else if (kind === "CreateDomainStmt")
+      out.push({
+        name: names(body.domainname as Node[]).at(-1) ?? "",
+        space: "type",
+        what: "domain",
+      });
+    else if (kind === "CreateFunctionStmt")
+      out.push({
+        name: names(body.funcname as Node[]).at(-1) ?? "",
+        space: "fn",
+        what: "function",
+      });
+    else if (kind === "RenameStmt" && body.newname)
+      out.push({
+        name: body.newname as string,
+        space: `rename:${String(body.renameType)}`,
+        what: "new name",
+      });
+    // The parser truncated the names; report them as written.
+    return out.map((o) => ({ ...o, name: writtenName(ctx.statement.sql, o.name) }));
+  },
+  (ctx: StatementContext) => ctx.statement.ast,
+);
 
 export const identifierTooLong: LintRule = {
   id: "identifier-too-long",

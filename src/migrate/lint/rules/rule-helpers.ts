@@ -1,5 +1,5 @@
 import type { AlterTableCmd, ColumnDef, Constraint, Node, RangeVar } from "@pgsql/types";
-import { functionKey, unwrap, walk } from "../ast.js";
+import { functionKey, perStatement, unwrap, walk } from "../ast.js";
 import type { StatementContext } from "../lint-rule.js";
 import { relKey, type SchemaModel } from "../schema-model.js";
 
@@ -9,25 +9,7 @@ export interface AlterCommand {
   relation: RangeVar | undefined;
 }
 
-/**
- * Derived views of a statement that several rules ask for, computed once per
- * statement (keyed on its AST node). The rules run statement by statement,
- * so the last statement's value is the one asked for again: one entry, not a
- * WeakMap (whose entries the garbage collector has to trace).
- */
-export function perStatement<T>(fn: (ast: Node) => T): (ast: Node) => T {
-  let last: Node | undefined;
-  let value: T;
-  return (ast) => {
-    if (ast !== last) {
-      value = fn(ast);
-      last = ast;
-    }
-    return value;
-  };
-}
-
-const alterCommandsOf = perStatement((ast): AlterCommand[] => {
+const alterCommandsOf = perStatement((ast: Node): AlterCommand[] => {
   if (!("AlterTableStmt" in ast)) return [];
   const relation = ast.AlterTableStmt.relation;
   const table = relKey(relation);

@@ -1,7 +1,7 @@
 import type { ColumnDef, Node } from "@pgsql/types";
-import { isArrayType, names, typeKey, typeMods } from "../ast.js";
+import { isArrayType, names, perStatement, typeKey, typeMods } from "../ast.js";
 import type { LintRule, Severity, StatementContext } from "../lint-rule.js";
-import { columnConstraints, perStatement } from "./rule-helpers.js";
+import { columnConstraints } from "./rule-helpers.js";
 
 interface TypedColumn {
   def: ColumnDef;
