@@ -2,12 +2,17 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../log/index.js";
 import { runWithLogContext } from "../log/index.js";
-import { OpskitError } from "../errors.js";
 import { nodeRequestObserverOf, routeTemplate } from "../metrics/index.js";
-import { errorEnvelope, toHttpError } from "./error-envelope.js";
+import { errorEnvelope } from "./error-envelope.js";
 import { createNodeDispatcher } from "./node-dispatcher.js";
 import { nodeRoutesOf, setNodeDispatcher } from "./node-route.js";
 import { resolveRequestId } from "./request-id.js";
+import {
+  bodyTooLarge,
+  logRequest,
+  reportRequestError,
+  RETRY_AFTER_SECONDS,
+} from "./request-outcome.js";
 
 /** What every handler can read from the Hono context (`c.get("requestId")`). */
 export interface AppEnv {
@@ -56,22 +61,19 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     if (options.isDraining?.()) c.header("Connection", "close");
     await runWithLogContext({ request_id: requestId }, async () => {
       await next();
-      const level = quiet.has(c.req.path) ? "debug" : "info";
-      if (!log.isLevelEnabled(level)) return;
-      const line = {
+      logRequest(log, quiet, c.req.path, {
         method: c.req.method,
         route: routeTemplate(c),
         status: c.res.status,
-        duration_ms: Math.round((performance.now() - started) * 100) / 100,
-      };
-      log[level](line, "request");
+        started,
+      });
     });
   });
   const maxBodyBytes = options.bodyLimitBytes ?? 1024 * 1024;
   const limitBody: MiddlewareHandler<AppEnv, "*"> = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
-      throw new OpskitError("PAYLOAD_TOO_LARGE", "The request body is over the size cap.");
+      throw bodyTooLarge();
     },
   });
   // GET and HEAD carry no body; touching `c.req.raw.body` for them builds a stream for nothing.
@@ -96,12 +98,9 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     ),
   );
   app.onError((thrown, c) => {
-    const error = toHttpError(thrown);
-    const requestId = c.get("requestId");
-    if (error.unexpected) log.child({ category: "error" }).error({ err: thrown }, "request failed");
-    else if (error.status >= 500) log.warn({ err: thrown, code: error.code }, "dependency failure");
-    if (error.status === 503) c.header("Retry-After", "5");
-    return c.json(errorEnvelope(error, requestId), error.status as 400);
+    const error = reportRequestError(log, thrown);
+    if (error.status === 503) c.header("Retry-After", RETRY_AFTER_SECONDS);
+    return c.json(errorEnvelope(error, c.get("requestId")), error.status as 400);
   });
 
   // Routes a mounted sub-app also serves on Node's request and response (the

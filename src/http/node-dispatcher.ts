@@ -1,11 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { OpskitError } from "../errors.js";
 import type { Logger } from "../log/index.js";
 import { runWithLogContext } from "../log/index.js";
 import type { NodeRequestObserver } from "../metrics/index.js";
-import { errorEnvelope, toHttpError } from "./error-envelope.js";
+import { errorEnvelope } from "./error-envelope.js";
 import { matchTemplate, type NodeDispatcher, type NodeRoute } from "./node-route.js";
 import { resolveRequestId } from "./request-id.js";
+import {
+  bodyTooLarge,
+  logRequest,
+  reportRequestError,
+  RETRY_AFTER_SECONDS,
+} from "./request-outcome.js";
 
 export interface NodeDispatcherOptions {
   routes: readonly NodeRoute[];
@@ -44,38 +49,31 @@ export function createNodeDispatcher(options: NodeDispatcherOptions): NodeDispat
     await runWithLogContext({ request_id: requestId }, async () => {
       try {
         const declared = Number(req.headers["content-length"]);
-        if (declared > options.maxBodyBytes) {
-          throw new OpskitError("PAYLOAD_TOO_LARGE", "The request body is over the size cap.");
-        }
+        if (declared > options.maxBodyBytes) throw bodyTooLarge();
         await route.handle(req, res, { requestId, params, maxBodyBytes: options.maxBodyBytes });
       } catch (thrown) {
         answerError(thrown, requestId, res);
       }
       for (const done of observed) done?.(route.path, res.statusCode);
-      const level = options.quiet.has(path) ? "debug" : "info";
-      if (!log.isLevelEnabled(level)) return;
-      const line = {
+      logRequest(log, options.quiet, path, {
         method: req.method,
         route: route.path,
         status: res.statusCode,
-        duration_ms: Math.round((performance.now() - started) * 100) / 100,
-      };
-      log[level](line, "request");
+        started,
+      });
     });
   }
 
   // What the app's onError does for a Hono route.
   function answerError(thrown: unknown, requestId: string, res: ServerResponse): void {
-    const error = toHttpError(thrown);
-    if (error.unexpected) log.child({ category: "error" }).error({ err: thrown }, "request failed");
-    else if (error.status >= 500) log.warn({ err: thrown, code: error.code }, "dependency failure");
+    const error = reportRequestError(log, thrown);
     if (res.headersSent) {
       res.destroy();
       return;
     }
     res.writeHead(error.status, {
       "content-type": "application/json",
-      ...(error.status === 503 ? { "retry-after": "5" } : {}),
+      ...(error.status === 503 ? { "retry-after": RETRY_AFTER_SECONDS } : {}),
     });
     res.end(JSON.stringify(errorEnvelope(error, requestId)));
   }

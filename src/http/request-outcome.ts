@@ -1,0 +1,42 @@
+import { OpskitError } from "../errors.js";
+import type { Logger } from "../log/index.js";
+import { toHttpError, type HttpError } from "./error-envelope.js";
+
+/**
+ * What the HTTP app does at the end of every request, through Hono or on a
+ * Node route (node-dispatcher.ts): one place, so both paths log alike.
+ */
+
+/** The access log line: at debug for quiet paths (probes, scrapes), info otherwise. */
+export function logRequest(
+  log: Logger,
+  quiet: ReadonlySet<string>,
+  path: string,
+  request: { method: string | undefined; route: string; status: number; started: number },
+): void {
+  const level = quiet.has(path) ? "debug" : "info";
+  if (!log.isLevelEnabled(level)) return;
+  const line = {
+    method: request.method,
+    route: request.route,
+    status: request.status,
+    duration_ms: Math.round((performance.now() - request.started) * 100) / 100,
+  };
+  log[level](line, "request");
+}
+
+/** Logs a failed request's error as what it says about the service, and returns its HTTP form. */
+export function reportRequestError(log: Logger, thrown: unknown): HttpError {
+  const error = toHttpError(thrown);
+  if (error.unexpected) log.child({ category: "error" }).error({ err: thrown }, "request failed");
+  else if (error.status >= 500) log.warn({ err: thrown, code: error.code }, "dependency failure");
+  return error;
+}
+
+/** The app's answer to a body over its cap (413). */
+export function bodyTooLarge(): OpskitError {
+  return new OpskitError("PAYLOAD_TOO_LARGE", "The request body is over the size cap.");
+}
+
+/** `Retry-After` of a 503: the client may try again in 5 s. */
+export const RETRY_AFTER_SECONDS = "5";
