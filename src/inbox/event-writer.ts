@@ -86,6 +86,9 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   const prepared = options.preparedStatements ?? true;
   const keyOf = (event: NewInboxEvent) => `${event.source}\u0000${event.dedupeKey}`;
   const isIdle = () => inFlight === 0 && queue.length === 0 && checking === 0;
+  const wakeIfIdle = () => {
+    if (isIdle()) for (const wake of idle) wake();
+  };
 
   function pump(): void {
     while (inFlight < maxConcurrent && queue.length > 0) {
@@ -99,7 +102,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         inFlight--;
         writing -= batch.length;
         if (queue.length > 0) pump();
-        else if (isIdle()) for (const wake of idle) wake();
+        else wakeIfIdle();
       });
     }
   }
@@ -148,7 +151,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
             return { kind: "duplicate" };
         } finally {
           checking--;
-          if (isIdle()) for (const wake of idle) wake();
+          wakeIfIdle();
         }
       }
       return enqueue(event);

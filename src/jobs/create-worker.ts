@@ -124,6 +124,9 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   // this worker, it comes back with the same attempt, and the run already
   // here (whose outcome carries that same fence) stands for both.
   const held = new Map<string, number>();
+  const forget = (id: string, attempt: number) => {
+    if (held.get(id) === attempt) held.delete(id);
+  };
   const running = new Map<string, Running>();
   let stopping = false;
   let lastHeartbeat: number | undefined;
@@ -144,7 +147,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     prepared: deps.prepared,
     log,
     onSettled: (batch, applied) => {
-      for (const s of batch) if (held.get(s.id) === s.attempt) held.delete(s.id);
+      for (const s of batch) forget(s.id, s.attempt);
       deps.metrics?.settled(batch, applied);
       // Written outcomes free capacity.
       if (moreWaiting) poke();
@@ -224,6 +227,8 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   }
 
   async function execute({ job, abort }: Running, claimedAt: number): Promise<void> {
+    // The hold ends with the written outcome (onSettled), or here when there is none to write.
+    let settling = false;
     try {
       const task = deps.tasks.get(job.task)!;
       const started = performance.now();
@@ -232,12 +237,14 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       const ms = performance.now() - started;
       meanRunMs = meanRunMs === undefined ? ms : meanRunMs * 0.9 + ms * 0.1;
       deps.metrics?.finished(job, settlement?.outcome, ms / 1000);
-      if (settlement) settler.add(settlement);
-      else if (held.get(job.id) === job.attempts) held.delete(job.id);
+      if (settlement) {
+        settler.add(settlement);
+        settling = true;
+      }
     } catch (error) {
-      if (held.get(job.id) === job.attempts) held.delete(job.id);
       log.error({ err: toError(error), job_id: job.id }, "job runner failed");
     } finally {
+      if (!settling) forget(job.id, job.attempts);
       running.delete(job.id);
       dispatch();
     }

@@ -53,25 +53,28 @@ export async function runJob(
     );
     await settleOrAbandon(work, abort, o.abortGraceMs);
     if (abort.aborted) return outcomeOfAbort(job, task, startedAt, abort.reason, o);
-    return {
-      id: job.id,
-      attempt: job.attempts,
-      worker: o.worker,
-      startedAt,
-      outcome: "completed",
-    };
+    return settlementOf(job, o, startedAt, "completed");
   } catch (thrown) {
     if (abort.aborted) return outcomeOfAbort(job, task, startedAt, abort.reason, o);
     const error = toError(thrown);
-    const base = { id: job.id, attempt: job.attempts, worker: o.worker, startedAt };
     if (isOpskitError(error, "JOB_PAYLOAD_INVALID")) {
       o.log.error({ job_id: job.id, task: job.task, err: error }, "job payload invalid: dead");
-      return { ...base, outcome: "dead", error: jobError(job, error, o.worker) };
+      return { ...settlementOf(job, o, startedAt, "dead"), error: jobError(job, error, o.worker) };
     }
-    return failure(job, task, base, error, o);
+    return failure(job, task, startedAt, error, o);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** An outcome of this attempt: the job, its fence (attempt, worker), its start. */
+function settlementOf(
+  job: ClaimedJob,
+  o: RunJobOptions,
+  startedAt: Date,
+  outcome: Settlement["outcome"],
+): Settlement {
+  return { id: job.id, attempt: job.attempts, worker: o.worker, startedAt, outcome };
 }
 
 /** The handler's promise; a synchronous throw becomes its rejection. */
@@ -86,26 +89,24 @@ function outcomeOfAbort(
   reason: unknown,
   o: RunJobOptions,
 ): Settlement | undefined {
-  const base = { id: job.id, attempt: job.attempts, worker: o.worker, startedAt };
   const error = toError(reason);
   if (isOpskitError(error, "JOB_CANCELLED")) {
-    return { ...base, outcome: "cancelled", error: jobError(job, error, o.worker) };
-  }
-  if (isOpskitError(error, "JOB_INTERRUPTED")) {
     return {
-      ...base,
-      outcome: "release",
+      ...settlementOf(job, o, startedAt, "cancelled"),
       error: jobError(job, error, o.worker),
     };
   }
+  if (isOpskitError(error, "JOB_INTERRUPTED")) {
+    return { ...settlementOf(job, o, startedAt, "release"), error: jobError(job, error, o.worker) };
+  }
   if (isOpskitError(error, "JOB_LEASE_LOST")) return undefined;
-  return failure(job, task, base, error, o);
+  return failure(job, task, startedAt, error, o);
 }
 
 function failure(
   job: ClaimedJob,
   task: AnyTask,
-  base: Omit<Settlement, "outcome">,
+  startedAt: Date,
   error: Error,
   o: RunJobOptions,
 ): Settlement {
@@ -115,7 +116,7 @@ function failure(
       { job_id: job.id, task: job.task, attempt: job.attempts, err: error },
       "job failed its last attempt: dead",
     );
-    return { ...base, outcome: "dead", error: record };
+    return { ...settlementOf(job, o, startedAt, "dead"), error: record };
   }
   const delay = backoffDelay(
     job.backoff ?? task.options.backoff ?? DEFAULT_BACKOFF,
@@ -126,7 +127,7 @@ function failure(
     { job_id: job.id, task: job.task, attempt: job.attempts, retry_in_ms: delay, err: error },
     "job failed; will retry",
   );
-  return { ...base, outcome: "retry", delayMs: delay, error: record };
+  return { ...settlementOf(job, o, startedAt, "retry"), delayMs: delay, error: record };
 }
 
 function jobError(job: ClaimedJob, error: Error, worker: string): JobError {
