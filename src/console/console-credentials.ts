@@ -1,6 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { maskedSecretId } from "../log/index.js";
-import { parsePasswordHash, verifyPasswordHash, type PasswordHash } from "./password-hash.js";
+import {
+  MIN_PASSWORD_LENGTH,
+  parsePasswordHash,
+  verifyPasswordHash,
+  type PasswordHash,
+} from "./password-hash.js";
 import { isRole, type Role } from "./permissions.js";
 
 export { maskedSecretId };
@@ -64,7 +69,7 @@ export function createConsoleCredentials(
   for (const entry of input.users ?? []) {
     const [name, role, ...rest] = entry.split(":");
     const password = rest.join(":");
-    if (!name || !role || !isRole(role) || password.length < 12) continue;
+    if (!name || !role || !isRole(role) || password.length < MIN_PASSWORD_LENGTH) continue;
     const hash = parsePasswordHash(password);
     if (hash) {
       if (!hashedUsers.has(name)) hashedUsers.set(name, { role, hash });

@@ -4,6 +4,9 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:c
 // on libuv's thread pool (the event loop is not blocked while it works).
 // bcrypt and argon2 would each bring a native addon for the same job.
 
+/** The shortest console password accepted (the config manifest checks the same). */
+export const MIN_PASSWORD_LENGTH = 12;
+
 /** The cost used for new hashes: N = 2^15, r = 8, p = 1 (32 MiB, ~50–100 ms). */
 const COST = { N: 2 ** 15, r: 8, p: 1 };
 const KEY_BYTES = 32;

@@ -1,4 +1,4 @@
-import { hashPassword } from "../../console/password-hash.js";
+import { hashPassword, MIN_PASSWORD_LENGTH } from "../../console/password-hash.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
 
 /** Reads one password: typed without echo at a terminal, or all of a pipe (one trailing newline dropped). */
@@ -42,8 +42,8 @@ no environment variable. Passwords need 12 characters or more.`,
   async run(args, io) {
     if (args.length > 0) throw new UsageError(`unexpected argument: ${args[0]}`);
     const password = await readPassword((text) => process.stderr.write(text));
-    if (password.length < 12) {
-      io.err("A console password needs 12 characters or more.");
+    if (password.length < MIN_PASSWORD_LENGTH) {
+      io.err(`A console password needs ${MIN_PASSWORD_LENGTH} characters or more.`);
       return EXIT.usage;
     }
     io.out(await hashPassword(password));
