@@ -6,13 +6,17 @@ import { test } from "node:test";
 import { createPool, startEmbeddedPostgres } from "../db/index.js";
 import { migrate, toolkitMigrationsDir } from "../migrate/index.js";
 import { count, waitUntil } from "../../test/jobs.js";
+import type { Worker } from "./create-worker.js";
 import { createQueue } from "./create-queue.js";
 import { defineTask } from "./define-task.js";
 
 test("Postgres restarted under load: workers reconnect and finish; nothing is lost", async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "opskit-pg-restart-"));
   const settings = { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
-  const port = 56_000 + Math.floor(Math.random() * 2_000);
+  // Below Linux's ephemeral range (32768–60999): the server comes back on the
+  // same port, which an outgoing connection's local port (the pool's own
+  // reconnects included) could otherwise hold at that moment.
+  const port = 20_000 + Math.floor(Math.random() * 10_000);
   let server = await startEmbeddedPostgres({
     dataDir: path.join(dir, "pg"),
     port,
@@ -24,6 +28,7 @@ test("Postgres restarted under load: workers reconnect and finish; nothing is lo
     max: 10,
     connectionTimeoutMillis: 2_000,
   });
+  let workers: Worker[] = [];
   try {
     const { error } = await migrate({
       connectionString: server.url,
@@ -42,7 +47,7 @@ test("Postgres restarted under load: workers reconnect and finish; nothing is lo
       pollIntervalMs: 100,
       heartbeatIntervalMs: 300,
     };
-    const workers = [queue.work(options), queue.work({ ...options, maintenance: false })];
+    workers = [queue.work(options), queue.work({ ...options, maintenance: false })];
     const completed = () => count(pool, "select 1 from opskit.job_history").catch(() => -1);
     await waitUntil(async () => (await completed()) >= 500, "500 completed before the restart");
 
@@ -76,6 +81,8 @@ test("Postgres restarted under load: workers reconnect and finish; nothing is lo
     assert.equal(await count(pool, "select 1 from opskit.dead_jobs"), 0);
     assert.deepEqual(await Promise.all(workers.map((w) => w.stop())), [true, true]);
   } finally {
+    // After a failure too: a running worker's LISTEN client would hold pool.end() forever.
+    await Promise.all(workers.map((w) => w.stop(1_000)));
     await pool.end();
     await server.stop();
     await rm(dir, { recursive: true, force: true });
