@@ -75,6 +75,10 @@ export const ERROR_CODES = {
     summary: "Health options or a health check are invalid (duplicate key, bad timeout).",
   },
   SHUTTING_DOWN: { status: 503, summary: "The service is draining for shutdown; retry elsewhere." },
+  SERVICE_PART_INVALID: {
+    status: 500,
+    summary: "A service part is misdeclared (two parts share a name).",
+  },
   CONFIG_MANIFEST_INVALID: {
     status: 500,
     summary:

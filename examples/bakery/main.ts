@@ -1,11 +1,9 @@
 // The demo imports the toolkit by relative path so it runs from this repository;
 // a service that installs opskit writes `from "opskit/service"` and so on.
 import { runService } from "../../src/service/index.js";
-import type { bakeryManifest } from "./manifest.js";
 import { bakeryService } from "./service.js";
 import { startTrafficSimulator } from "./traffic-simulator.js";
 import { storeSecrets } from "./webhooks.js";
-import type { ConfigOf } from "../../src/config/index.js";
 
 // `npm start`: the bakery on an embedded Postgres unless DATABASE_URL is set.
 await runService(bakeryService, {
@@ -32,9 +30,7 @@ await runService(bakeryService, {
         "",
       ].join("\n") + "\n",
     );
-    const config = service.config as unknown as ConfigOf<typeof bakeryManifest> & {
-      NODE_ENV: string;
-    };
+    const config = service.config;
     const simulate = config.BAKERY_TRAFFIC_SIMULATOR ?? config.NODE_ENV === "development";
     if (simulate && service.url && service.role !== "worker") {
       const secrets = storeSecrets(config);

@@ -1,8 +1,12 @@
 import { OpskitError } from "../../src/errors.js";
-import { defineSource, shopifyVerifier, type InboxEvent } from "../../src/inbox/index.js";
-import type { Queue } from "../../src/jobs/index.js";
+import {
+  defineSource,
+  shopifyVerifier,
+  type InboxEvent,
+  type ServiceInbox,
+} from "../../src/inbox/index.js";
+import type { JobContext } from "../../src/jobs/index.js";
 import type { Logger } from "../../src/log/index.js";
-import type { ServiceInbox } from "../../src/service/index.js";
 import type { PoolClient } from "../../src/db/index.js";
 import { INVENTORY_PUSH } from "./tasks.js";
 
@@ -62,11 +66,7 @@ interface ShopifyOrder {
  * in the transaction that marks the event processed. Events of one order
  * (create, then updates) are processed one at a time, in arrival order.
  */
-export function bakeryInbox(ctx: {
-  config: WebhookConfig;
-  log: Logger;
-  queue: Queue;
-}): ServiceInbox {
+export function bakeryInbox(ctx: { config: WebhookConfig; log: Logger }): ServiceInbox {
   const log = ctx.log.child({ category: "inbox" });
   return {
     sources: [
@@ -76,9 +76,9 @@ export function bakeryInbox(ctx: {
         orderingKey: { json: "id" },
         retentionDays: 30,
         maxAttempts: 8,
-        handler: async (event, { tx }) => {
+        handler: async (event, { tx, job }) => {
           if (event.topic !== "orders/create") return;
-          await createOrderFromWebhook(tx, ctx.queue, event);
+          await createOrderFromWebhook(tx, job, event);
         },
       }),
     ],
@@ -87,7 +87,7 @@ export function bakeryInbox(ctx: {
 
 async function createOrderFromWebhook(
   tx: PoolClient,
-  queue: Queue,
+  job: JobContext,
   event: InboxEvent,
 ): Promise<void> {
   const order = event.json as ShopifyOrder;
@@ -107,7 +107,8 @@ async function createOrderFromWebhook(
   );
   const created = rows[0];
   if (created) {
-    await queue.add(
+    // A follow-up job of the queue that runs this event, committed with the order.
+    await job.add(
       INVENTORY_PUSH,
       { orderId: created.id },
       { tx, dedupeKey: `inventory-push:${created.id}` },

@@ -18,3 +18,4 @@ export {
   type HealthIdentity,
 } from "./health-document.js";
 export { safeErrorMessage, type Sanitize } from "./safe-message.js";
+export { healthPart } from "./health-part.js";

@@ -70,3 +70,4 @@ export {
   type PayloadRetention,
   type PayloadRetentionOptions,
 } from "./payload-retention.js";
+export { inboxParts, type InboxParts, type ServiceInbox } from "./inbox-parts.js";

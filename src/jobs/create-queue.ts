@@ -82,6 +82,8 @@ export interface Queue {
   /** Stops every worker this queue started (each within `budgetMs`). */
   close(budgetMs?: number): Promise<boolean>;
   readonly tasks: ReadonlyMap<string, AnyTask>;
+  /** The cron schedules this queue was made with. */
+  readonly declaredSchedules: readonly Schedule[];
 }
 
 /**
@@ -165,12 +167,14 @@ export function createQueue(options: CreateQueueOptions): Queue {
     };
   };
 
+  const add = async (task: AnyTask | string, payload: unknown, o: AddOptions = {}) => {
+    const [result] = await insertJobs(o.tx ?? pool, [spec(task, payload, o)]);
+    return result!;
+  };
+
   return {
     tasks,
-    async add(task, payload, o = {}) {
-      const [result] = await insertJobs(o.tx ?? pool, [spec(task as AnyTask, payload, o)]);
-      return result!;
-    },
+    add,
     async addMany(jobs, o = {}) {
       if (jobs.length === 0) return [];
       return insertJobs(
@@ -179,7 +183,7 @@ export function createQueue(options: CreateQueueOptions): Queue {
       );
     },
     work(o = {}) {
-      const worker = createWorker({ pool, tasks, log, keepHistory, prepared, metrics }, o);
+      const worker = createWorker({ pool, tasks, log, keepHistory, prepared, metrics, add }, o);
       const withMaintenance = o.maintenance ?? true;
       if (withMaintenance && maintainers++ === 0) maintenance.start(o.pollIntervalMs ?? 1_000);
       const handle: Worker = {
@@ -203,6 +207,7 @@ export function createQueue(options: CreateQueueOptions): Queue {
     list: (filter) => listJobs(pool, filter),
     get: (id) => findJob(pool, id),
     schedules: () => scheduleStatuses(pool),
+    declaredSchedules: schedules,
     rescue: () => rescueExpiredJobs(pool, { keepHistory }),
     maintain: () => maintenance.run(),
     async close(budgetMs) {

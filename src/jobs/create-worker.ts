@@ -8,7 +8,7 @@ import type { ClaimedJob } from "./job.js";
 import { JobAbort } from "./job-abort.js";
 import type { JobMetrics } from "./job-metrics.js";
 import { listenForNotifications, type NotificationListener } from "./notification-listener.js";
-import { runJob } from "./run-job.js";
+import { runJob, type RunJobOptions } from "./run-job.js";
 import { createSettler } from "./settler.js";
 import { claimJobs, claimLimitedJobs } from "./sql/claim-jobs.js";
 import { globallyLimitedQueues, heartbeatWorker, removeWorker } from "./sql/heartbeat-worker.js";
@@ -69,6 +69,8 @@ export interface WorkerDeps {
   keepHistory: boolean;
   prepared: boolean;
   metrics: JobMetrics | undefined;
+  /** The queue's own `add`, for handlers' follow-up jobs (`ctx.add`). */
+  add: RunJobOptions["add"];
 }
 
 interface Running {
@@ -153,7 +155,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       if (moreWaiting) poke();
     },
   });
-  const runOptions = { db: deps.pool, worker: id, leaseMs, abortGraceMs, log };
+  const runOptions = { db: deps.pool, worker: id, leaseMs, abortGraceMs, log, add: deps.add };
 
   const inQueue = (queue: string) =>
     buffer.filter((b) => b.job.queue === queue).length +

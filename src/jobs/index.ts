@@ -24,3 +24,4 @@ export type { RescueResult } from "./rescue-expired-jobs.js";
 export type { MaintenanceResult } from "./run-maintenance.js";
 export { workerHeartbeatCheck, schedulesCheck } from "./job-checks.js";
 export { MISSED_AFTER_MS } from "./enqueue-scheduled-slots.js";
+export { workerPart, type WorkerPartOptions } from "./worker-part.js";

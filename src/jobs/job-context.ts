@@ -1,5 +1,6 @@
 import type { Logger } from "../log/index.js";
-import type { Queryable } from "./job.js";
+import type { Task } from "./define-task.js";
+import type { AddOptions, AddResult, Queryable } from "./job.js";
 
 /** What a handler gets besides its payload. */
 export interface JobContext {
@@ -28,6 +29,11 @@ export interface JobContext {
    * Resolves false (and aborts the signal) when the lease was lost.
    */
   checkpoint(state: unknown, options?: { tx?: Queryable }): Promise<boolean>;
+  /**
+   * Adds a follow-up job to this job's queue (checked against its task's
+   * schema); give `{ tx }` and it commits with your own writes.
+   */
+  add<P>(task: Task<P> | string, payload: P, options?: AddOptions): Promise<AddResult>;
   /** Extends this job's lease now and records a sign of life; false when the lease was lost. */
   heartbeat(): Promise<boolean>;
   /** Records progress (any number, e.g. 0..1 or items done); written coalesced. */

@@ -2,7 +2,7 @@ import { OpskitError, isOpskitError, toError } from "../errors.js";
 import { runWithLogContext, type Logger } from "../log/index.js";
 import { DEFAULT_BACKOFF, backoffDelay } from "./backoff.js";
 import { parsePayload, type AnyTask } from "./define-task.js";
-import type { ClaimedJob, JobError, Queryable, Settlement } from "./job.js";
+import type { AddOptions, AddResult, ClaimedJob, JobError, Queryable, Settlement } from "./job.js";
 import type { JobAbort } from "./job-abort.js";
 import type { JobContext } from "./job-context.js";
 import { heartbeatJob, saveCheckpoint, saveProgress } from "./sql/heartbeat-worker.js";
@@ -14,6 +14,7 @@ export interface RunJobOptions {
   /** After the signal aborts, how long the handler may take to return before it is abandoned. */
   abortGraceMs: number;
   log: Logger;
+  add: (task: AnyTask | string, payload: unknown, options?: AddOptions) => Promise<AddResult>;
 }
 
 /**
@@ -222,6 +223,10 @@ class RunningJob implements JobContext {
     const ok = await saveCheckpoint(options?.tx ?? this.#o.db, this.#claim, state);
     if (!ok) this.#lost();
     return ok;
+  }
+
+  add(task: AnyTask | string, payload: unknown, options?: AddOptions): Promise<AddResult> {
+    return this.#o.add(task, payload, options);
   }
 
   async heartbeat(): Promise<boolean> {

@@ -16,3 +16,4 @@ export {
   type MetricNameRule,
 } from "./lint-metric-names.js";
 export { createSeriesCap, type SeriesCap } from "./series-cap.js";
+export { metricsPart } from "./metrics-part.js";

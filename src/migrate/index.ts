@@ -72,3 +72,5 @@ export {
 export type { LintFinding, LintRule, Severity } from "./lint/lint-rule.js";
 export { LINT_RULES } from "./lint/rules/all-rules.js";
 export { formatFindings, LINT_FORMATS, type LintFormat } from "./lint/format-findings.js";
+export { migrationsPart, pendingMigrationsPart } from "./migrations-part.js";
+export { pendingMigrationsCheck } from "./pending-migrations-check.js";

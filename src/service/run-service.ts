@@ -1,13 +1,18 @@
-import { formatConfigReport, type ConfigReport, type Manifest } from "../config/index.js";
+import {
+  formatConfigReport,
+  type ConfigOf,
+  type ConfigReport,
+  type Manifest,
+} from "../config/index.js";
 import { OpskitError, toError } from "../errors.js";
 import { flushLogs, maskUrlCredentials } from "../log/index.js";
 import { startService, type RunningService, type ServiceOptions } from "./create-service.js";
 
-export interface RunServiceOptions {
+export interface RunServiceOptions<C = unknown> {
   /** Print a bad-config report as one JSON object instead of text. */
   json?: boolean;
-  /** Called once the service is ready (e.g. to print URLs). */
-  onReady?: (service: RunningService<unknown>) => void;
+  /** Called once the service is ready (e.g. to print URLs); `service.config` keeps the manifest's type. */
+  onReady?: (service: RunningService<C>) => void;
 }
 
 /**
@@ -22,9 +27,9 @@ export interface RunServiceOptions {
  */
 export async function runService<M extends Manifest>(
   options: ServiceOptions<M>,
-  run: RunServiceOptions = {},
+  run: RunServiceOptions<ConfigOf<M>> = {},
 ): Promise<never> {
-  let service: RunningService<unknown>;
+  let service: RunningService<ConfigOf<M>>;
   try {
     service = await startService(options);
   } catch (thrown) {

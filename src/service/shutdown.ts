@@ -1,5 +1,7 @@
 import type { Logger } from "../log/index.js";
 import { toError } from "../errors.js";
+import type { BaseConfig, PartContext, PartStop } from "../service-part.js";
+import type { ServiceDatabase } from "./database.js";
 
 export interface ShutdownPhase {
   name: string;
@@ -43,4 +45,88 @@ export async function runShutdown(
     ok ? "shutdown complete" : "shutdown over budget",
   );
   return ok;
+}
+
+/** A started part's (or an `onShutdown` hook's) stop, named for its shutdown phase. */
+export interface StartedPart {
+  name: string;
+  stop: PartStop;
+}
+
+/**
+ * The service's shutdown: readiness fails, the drain delay lets load
+ * balancers stop routing, then the started parts stop in reverse order
+ * (HTTP first, then the `onShutdown` hooks), then what the bootstrap made:
+ * health, the pool, metrics, the embedded Postgres. `stop()` runs it once;
+ * `abort()` is the same without the drain, for a boot that failed halfway.
+ */
+export function serviceShutdown(o: {
+  base: PartContext;
+  database: ServiceDatabase;
+  started: readonly StartedPart[];
+  hooks: readonly StartedPart[];
+  env: Record<string, string | undefined> | undefined;
+}): { stop: (reason?: string) => Promise<boolean>; abort: () => Promise<void> } {
+  const { base } = o;
+  const partPhases = (): ShutdownPhase[] => {
+    const reversed = [...o.started].reverse();
+    const http = reversed.findIndex((p) => p.name === "http");
+    const ordered = [...reversed.slice(0, http + 1), ...o.hooks, ...reversed.slice(http + 1)];
+    return ordered.map((p) => ({ name: p.name, run: async (ms) => p.stop(ms) }));
+  };
+  const closing: ShutdownPhase[] = [
+    { name: "health", run: async () => base.health.close() },
+    { name: "pool", run: () => base.pool.end() },
+    { name: "metrics", run: async () => base.metrics.close() },
+    { name: "embedded_postgres", run: async () => void (await o.database.embedded?.stop()) },
+  ];
+  let stopping: Promise<boolean> | undefined;
+  return {
+    stop(reason = "stop") {
+      stopping ??= runShutdown(
+        [
+          {
+            name: "readiness",
+            run: async () => {
+              base.log
+                .child({ category: "shutdown" })
+                .info({ reason }, "shutdown: readiness now fails");
+              base.health.beginShutdown();
+            },
+          },
+          {
+            name: "drain_delay",
+            run: (remaining) =>
+              delay(Math.min(drainDelay(base.config, o.env ?? process.env), remaining)),
+          },
+          ...partPhases(),
+          ...closing,
+        ],
+        base.config.OPSKIT_SHUTDOWN_TIMEOUT,
+        base.log,
+      );
+      return stopping;
+    },
+    async abort() {
+      for (const phase of [...partPhases(), ...closing]) {
+        await Promise.resolve(phase.run(base.config.OPSKIT_SHUTDOWN_TIMEOUT)).catch(
+          () => undefined,
+        );
+      }
+    },
+  };
+}
+
+/**
+ * The drain delay: readiness fails this long before the server stops
+ * accepting, so load balancers stop routing first. Local development has no
+ * load balancer, so there it is 0 unless set explicitly.
+ */
+function drainDelay(config: BaseConfig, env: Record<string, string | undefined>): number {
+  if (config.NODE_ENV === "development" && !env.OPSKIT_SHUTDOWN_DRAIN_DELAY) return 0;
+  return config.OPSKIT_SHUTDOWN_DRAIN_DELAY;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,13 +1,14 @@
 import type { Pool } from "../db/index.js";
 import type { HealthCheck } from "../health/index.js";
-import { migrationStatus, type MigrationSource } from "../migrate/index.js";
+import { migrationStatus } from "./migration-status.js";
+import type { MigrationSource } from "./migration-plan.js";
 
 /**
  * Readiness for role `api`: fails while the database has migrations not
  * applied yet. Migrations are forward-only, so once everything is applied the
  * answer is kept and the check stops querying.
  */
-export function migrationsCheck(pool: Pool, sources: MigrationSource[]): HealthCheck {
+export function pendingMigrationsCheck(pool: Pool, sources: MigrationSource[]): HealthCheck {
   let upToDate = false;
   return {
     name: "migrations",

@@ -1,0 +1,62 @@
+import { consolePart } from "../console/index.js";
+import { healthPart } from "../health/index.js";
+import { inboxParts, type ServiceInbox } from "../inbox/index.js";
+import { workerPart } from "../jobs/index.js";
+import { metricsPart } from "../metrics/index.js";
+import { migrationsPart, pendingMigrationsPart } from "../migrate/index.js";
+import type { Console } from "../console/index.js";
+import type { PartContext, ServicePart } from "../service-part.js";
+import { appParts, type AppPartOptions } from "./app-parts.js";
+
+/** The options the parts list is made from. */
+export interface PartsOptions<C> extends AppPartOptions<C> {
+  /** Webhook sources, received at `POST /webhooks/<name>` (roles api and all), processed by the worker. */
+  inbox?: (ctx: PartContext<C>) => ServiceInbox | undefined;
+  /** The service's own parts, started after the toolkit's and before HTTP. */
+  parts?: ServicePart<C>[];
+}
+
+/**
+ * The parts list: the toolkit's areas and the service's own, in start order
+ * (they stop in reverse; HTTP is added last by the service, so it stops
+ * first). Adding an area adds its part here.
+ */
+export function serviceParts<C>(options: PartsOptions<C>): {
+  parts: ServicePart<C>[];
+  console: () => Console | undefined;
+} {
+  const app = appParts(options);
+  const inbox = inboxParts<C>((ctx) => options.inbox?.(ctx));
+  const ops = consolePart({
+    inboxSecretIds: () => {
+      const sources = inbox.inbox()?.sources;
+      return sources
+        ? new Map([...sources].map(([name, s]) => [name, s.verifier.secretIds ?? []]))
+        : undefined;
+    },
+  });
+  const [inboxMain, inboxRoutes, inboxRetention] = inbox.parts as [
+    ServicePart<C>,
+    ServicePart<C>,
+    ServicePart<C>,
+  ];
+  return {
+    console: ops.console,
+    parts: [
+      migrationsPart(),
+      pendingMigrationsPart(),
+      metricsPart(),
+      app.declaration,
+      inboxMain,
+      ops.part,
+      inboxRoutes,
+      app.routes,
+      app.checks,
+      healthPart(),
+      workerPart(() => app.jobs() ?? {}),
+      inboxRetention,
+      app.workers,
+      ...(options.parts ?? []),
+    ],
+  };
+}
