@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
-import { ERROR_CODES, OpskitError, toError } from "./errors.js";
+import { defineErrorCodes, ERROR_CODES, OpskitError, toError } from "./errors.js";
 
 test("docs/errors.md lists exactly the catalogue's codes with the same HTTP status", async () => {
   const doc = await readFile(new URL("../docs/errors.md", import.meta.url), "utf8");
@@ -12,9 +12,13 @@ test("docs/errors.md lists exactly the catalogue's codes with the same HTTP stat
   assert.deepEqual(Object.fromEntries(documented), Object.fromEntries(catalogue));
 });
 
-test("OpskitError carries code, status from the catalogue, and cause", () => {
+const serviceErrors = defineErrorCodes({
+  INVALID_STAGE: { status: 409, summary: "A stage change out of order was refused." },
+});
+
+test("OpskitError carries code, status from the catalogue (a service's registered one too), and cause", () => {
   const cause = new Error("root");
-  const error = new OpskitError("INVALID_STAGE", "nope", { cause });
+  const error = serviceErrors.error("INVALID_STAGE", "nope", { cause });
   assert.equal(error.code, "INVALID_STAGE");
   assert.equal(error.status, 409);
   assert.equal(error.cause, cause);
@@ -27,4 +31,21 @@ test("toError turns anything thrown into an Error", () => {
   const circular: Record<string, unknown> = {};
   circular.self = circular;
   assert.match(toError(circular).message, /not serialisable/);
+});
+
+test("a service's error codes cannot take a toolkit code or redefine one", () => {
+  assert.throws(
+    () => defineErrorCodes({ NOT_FOUND: { status: 410, summary: "gone" } }),
+    /NOT_FOUND is already defined/,
+  );
+  assert.throws(
+    () => defineErrorCodes({ INVALID_STAGE: { status: 400, summary: "other" } }),
+    /already defined/,
+  );
+  assert.throws(
+    () => defineErrorCodes({ "lower-case": { status: 400, summary: "x" } }),
+    /UPPER_SNAKE/,
+  );
+  assert.throws(() => defineErrorCodes({ TEAPOT: { status: 200, summary: "x" } }), /400 to 599/);
+  assert.equal(new OpskitError("JOB_NOT_FOUND", "x").status, 404);
 });

@@ -4,8 +4,11 @@
  * the two agree), so an operator can look up any code they see in a log line
  * or an HTTP response.
  *
+ * A service adds its own codes with `defineErrorCodes` (the demo's
+ * `INVALID_STAGE`), without editing the toolkit.
+ *
  * @example
- * throw new OpskitError("INVALID_STAGE", "Order 12 is in Filling; next is Covering.");
+ * throw new OpskitError("JOB_NOT_FOUND", "No job 12; it may have been pruned.");
  */
 
 /** Every code, with the HTTP status it maps to and what it means. */
@@ -15,10 +18,6 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, summary: "The caller may not do this." },
   NOT_FOUND: { status: 404, summary: "No such route or resource." },
   CONFLICT: { status: 409, summary: "The request conflicts with the current state." },
-  INVALID_STAGE: {
-    status: 409,
-    summary: "A stage change out of order was refused; nothing changed.",
-  },
   PAYLOAD_TOO_LARGE: { status: 413, summary: "The request body is over the size cap." },
   INTERNAL: {
     status: 500,
@@ -125,6 +124,63 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** What a code means: its HTTP status and a one-line summary (what docs/errors.md lists). */
+export interface ErrorCodeInfo {
+  status: number;
+  summary: string;
+}
+
+declare const appErrorCode: unique symbol;
+/** A code a service registered with `defineErrorCodes` (made only by its `error()`). */
+export type AppErrorCode = string & { readonly [appErrorCode]: true };
+
+const appCodes = new Map<string, ErrorCodeInfo>();
+
+/**
+ * Registers a service's own error codes beside the toolkit's: each keeps its
+ * status in the HTTP error envelope and its message reaches the client.
+ * A code the toolkit already has, or one registered with another meaning, is
+ * refused. Returns a typed way to throw them.
+ *
+ * @example
+ * const bakeryErrors = defineErrorCodes({
+ *   INVALID_STAGE: { status: 409, summary: "A stage change out of order was refused." },
+ * });
+ * throw bakeryErrors.error("INVALID_STAGE", "Order 12 is in Filling; next is Covering.");
+ */
+export function defineErrorCodes<const T extends Record<string, ErrorCodeInfo>>(
+  codes: T,
+): {
+  codes: T;
+  error(code: keyof T & string, message: string, options?: OpskitErrorOptions): OpskitError;
+} {
+  for (const [code, info] of Object.entries(codes)) {
+    const known = errorCodeInfo(code);
+    if (known && (known.status !== info.status || known.summary !== info.summary)) {
+      throw new OpskitError(
+        "SERVICE_PART_INVALID",
+        `Error code ${code} is already defined (${known.status}: ${known.summary}); choose another name.`,
+      );
+    }
+    if (!/^[A-Z][A-Z0-9_]*$/.test(code) || info.status < 400 || info.status > 599) {
+      throw new OpskitError(
+        "SERVICE_PART_INVALID",
+        `Error code ${code} must be UPPER_SNAKE_CASE with an HTTP status from 400 to 599.`,
+      );
+    }
+    appCodes.set(code, info);
+  }
+  return {
+    codes,
+    error: (code, message, options) => new OpskitError(code as AppErrorCode, message, options),
+  };
+}
+
+/** The catalogue entry of a toolkit code or a registered one. */
+export function errorCodeInfo(code: string): ErrorCodeInfo | undefined {
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ErrorCode] : appCodes.get(code);
+}
+
 export interface OpskitErrorOptions {
   cause?: unknown;
   /** Extra structured detail, safe to log (never secrets). Not sent to HTTP clients. */
@@ -134,15 +190,16 @@ export interface OpskitErrorOptions {
 }
 
 export class OpskitError extends Error {
-  readonly code: ErrorCode;
+  readonly code: ErrorCode | AppErrorCode;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: OpskitErrorOptions = {}) {
+  /** `code` is the toolkit's or one registered with `defineErrorCodes` (an unknown one maps to 500). */
+  constructor(code: ErrorCode | AppErrorCode, message: string, options: OpskitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "OpskitError";
     this.code = code;
-    this.status = options.status ?? ERROR_CODES[code].status;
+    this.status = options.status ?? errorCodeInfo(code)?.status ?? 500;
     this.details = options.details;
   }
 }
@@ -158,6 +215,9 @@ export function toError(value: unknown): Error {
   }
 }
 
-export function isOpskitError(value: unknown, code?: ErrorCode): value is OpskitError {
+export function isOpskitError(
+  value: unknown,
+  code?: ErrorCode | AppErrorCode,
+): value is OpskitError {
   return value instanceof OpskitError && (code === undefined || value.code === code);
 }

@@ -1,6 +1,7 @@
 import { OpskitError } from "../../src/errors.js";
 import { withTransaction, type Pool } from "../../src/db/index.js";
 import type { Queue } from "../../src/jobs/index.js";
+import { bakeryErrors } from "./errors.js";
 import { INVENTORY_PUSH } from "./tasks.js";
 import { nextStage, type Stage } from "./stages.js";
 
@@ -72,7 +73,7 @@ export async function changeOrderStage(pool: Pool, id: string, to: Stage): Promi
     if (!order) throw new OpskitError("NOT_FOUND", `Order ${id} does not exist.`);
     const expected = nextStage(order.stage);
     if (expected !== to) {
-      throw new OpskitError(
+      throw bakeryErrors.error(
         "INVALID_STAGE",
         expected
           ? `Order ${id} is in ${order.stage}; the next stage is ${expected}, not ${to}.`

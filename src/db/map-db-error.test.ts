@@ -151,7 +151,7 @@ test("a unique violation (23505) and other errors are returned as they are", asy
   }
   const plain = new Error("bug");
   assert.equal(mapDbError(plain), plain);
-  const own = new OpskitError("INVALID_STAGE", "nope");
+  const own = new OpskitError("JOB_NOT_FOUND", "nope");
   assert.equal(mapDbError(own), own);
   assert.equal(mapDbError("thrown string"), "thrown string");
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Hono } from "hono";
-import { OpskitError } from "../errors.js";
+import { defineErrorCodes, OpskitError } from "../errors.js";
 import { createLogger } from "../log/index.js";
 import { createHttpApp } from "./index.js";
 
@@ -65,9 +65,13 @@ test("an unexpected error is a 500 envelope with no stack or SQL; the log has th
   assert.match(JSON.stringify(logged), /secret_table/);
 });
 
-test("an OpskitError keeps its status, code and message", async () => {
+const serviceErrors = defineErrorCodes({
+  INVALID_STAGE: { status: 409, summary: "A stage change out of order was refused." },
+});
+
+test("an OpskitError keeps its status, code and message (a service's own code too)", async () => {
   const routes = new Hono().post("/x", () => {
-    throw new OpskitError(
+    throw serviceErrors.error(
       "INVALID_STAGE",
       "Order 1 is in Filling; the next stage is Covering, not Packing.",
     );

@@ -1,15 +1,15 @@
 import { HTTPException } from "hono/http-exception";
-import { ERROR_CODES, OpskitError, type ErrorCode } from "../errors.js";
+import { ERROR_CODES, OpskitError, type AppErrorCode, type ErrorCode } from "../errors.js";
 import { mapDbError } from "../db/index.js";
 
 /** The body of every error response: `{"error":{"code","message","requestId"}}`. */
 export interface ErrorEnvelope {
-  error: { code: ErrorCode; message: string; requestId: string; details?: unknown };
+  error: { code: ErrorCode | AppErrorCode; message: string; requestId: string; details?: unknown };
 }
 
 export interface HttpError {
   status: number;
-  code: ErrorCode;
+  code: ErrorCode | AppErrorCode;
   /** Safe to send: never a stack, SQL, or a dependency's raw message. */
   message: string;
   /** Extra detail that is safe for the client (e.g. validation issues). */

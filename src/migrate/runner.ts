@@ -167,10 +167,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     }
   } catch (thrown) {
     if (thrown instanceof OpskitError) {
-      const code =
-        thrown.code === "MIGRATION_LOCK_TIMEOUT" || thrown.code === "POOLER_TRANSACTION_MODE"
-          ? thrown.code
-          : "INTERNAL";
+      const passed = ["MIGRATION_LOCK_TIMEOUT", "POOLER_TRANSACTION_MODE"] as const;
+      const code = passed.find((c) => c === thrown.code) ?? "INTERNAL";
       return { results, error: { code, message: thrown.message } };
     }
     return { results, error: { code: "INTERNAL", message: toError(thrown).message } };
