@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Hono } from "hono";
-import { defineErrorCodes, OpskitError } from "../errors.js";
+import { defineErrorCodes } from "../errors.js";
 import { createLogger } from "../log/index.js";
 import { createHttpApp } from "./index.js";
 
