@@ -4,6 +4,7 @@
  */
 import { createPool, type Pool } from "../src/db/index.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
+export { waitUntil } from "../src/testing/index.js";
 
 export async function withPool<T>(
   fn: (pool: Pool, db: TestDatabase) => Promise<T>,
@@ -34,20 +35,6 @@ export async function withPool<T>(
   if (!(await cleanUp()))
     throw new Error("pool.end() did not finish: a worker or client still holds a connection");
   return result;
-}
-
-/** Resolves once `condition` returns true; rejects after `timeoutMs` (a hang guard, not a timing assertion). */
-export async function waitUntil(
-  condition: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 export async function count(pool: Pool, sql: string, values: unknown[] = []): Promise<number> {

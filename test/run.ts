@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../src/db/index.js";
-import { prepareTemplate } from "./template.js";
+import { prepareTestTemplate } from "../src/testing/index.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -65,12 +65,20 @@ async function main(): Promise<number> {
   }
   const template = `opskit_template_${process.pid}`;
   try {
-    await prepareTemplate(adminUrl, template);
+    await prepareTestTemplate(adminUrl, template);
     const code = await new Promise<number>((resolve) => {
       const child = spawn(
         process.execPath,
         // A test that hangs fails after 3 minutes instead of holding CI until its limit.
-        ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", ...files],
+        [
+          "--conditions=opskit-source",
+          "--import",
+          "tsx",
+          "--test",
+          "--test-concurrency=2",
+          "--test-timeout=180000",
+          ...files,
+        ],
         {
           stdio: "inherit",
           env: { ...process.env, TEST_PG_ADMIN_URL: adminUrl, TEST_PG_TEMPLATE: template },

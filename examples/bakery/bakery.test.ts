@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createTestDatabase, type TestDatabase } from "../../test/db.js";
-import { startService, type RunningService } from "../../src/service/index.js";
+import { createTestDatabase, type TestDatabase } from "opskit/testing";
+import { startService, type RunningService } from "opskit/service";
 import { bakeryService } from "./service.js";
 
 let db: TestDatabase;

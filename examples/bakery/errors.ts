@@ -1,4 +1,4 @@
-import { defineErrorCodes } from "../../src/errors.js";
+import { defineErrorCodes } from "opskit/errors";
 
 /**
  * The bakery's own error codes, registered beside the toolkit's: each keeps

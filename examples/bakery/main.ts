@@ -1,6 +1,7 @@
-// The demo imports the toolkit by relative path so it runs from this repository;
-// a service that installs opskit writes `from "opskit/service"` and so on.
-import { runService } from "../../src/service/index.js";
+// The demo imports opskit exactly as a service that installed it does (the
+// package refers to itself; tests run it from source through the
+// `opskit-source` export condition, `npm start` from the build).
+import { runService } from "opskit/service";
 import { bakeryService } from "./service.js";
 import { startTrafficSimulator } from "./traffic-simulator.js";
 import { storeSecrets } from "./webhooks.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineManifest, v } from "../../src/config/index.js";
+import { defineManifest, v } from "opskit/config";
 
 /** The bakery's own variables, on top of the toolkit's base manifest. */
 export const bakeryManifest = defineManifest({

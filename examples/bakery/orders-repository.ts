@@ -1,6 +1,6 @@
-import { OpskitError } from "../../src/errors.js";
-import { withTransaction, type Pool } from "../../src/db/index.js";
-import type { Queue } from "../../src/jobs/index.js";
+import { OpskitError } from "opskit/errors";
+import { withTransaction, type Pool } from "opskit/db";
+import type { Queue } from "opskit/jobs";
 import { bakeryErrors } from "./errors.js";
 import { INVENTORY_PUSH } from "./tasks.js";
 import { nextStage, type Stage } from "./stages.js";

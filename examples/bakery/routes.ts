@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { OpskitError } from "../../src/errors.js";
-import type { Pool } from "../../src/db/index.js";
-import type { Queue } from "../../src/jobs/index.js";
+import { OpskitError } from "opskit/errors";
+import type { Pool } from "opskit/db";
+import type { Queue } from "opskit/jobs";
 import { STAGES } from "./stages.js";
 import { changeOrderStage, findOrder, insertOrder, listOrders } from "./orders-repository.js";
 

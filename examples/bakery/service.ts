@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { ServiceOptions } from "../../src/service/index.js";
+import type { ServiceOptions } from "opskit/service";
 import { bakeryManifest } from "./manifest.js";
 import { bakeryRoutes } from "./routes.js";
 import { createStoreApi } from "./store-api.js";

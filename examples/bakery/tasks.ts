@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { withTransaction, type Pool } from "../../src/db/index.js";
-import { defineSchedule, defineTask, type AnyTask, type Schedule } from "../../src/jobs/index.js";
+import { withTransaction, type Pool } from "opskit/db";
+import { defineSchedule, defineTask, type AnyTask, type Schedule } from "opskit/jobs";
 import type { StoreApi } from "./store-api.js";
 
 export const INVENTORY_PUSH = "inventory-push";

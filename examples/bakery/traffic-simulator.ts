@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
-import type { Logger } from "../../src/log/index.js";
+import type { Logger } from "opskit/log";
 
 export type SimulatedKind = "order" | "duplicate" | "retry" | "forged";
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
-import { createTestDatabase, type TestDatabase } from "../../test/db.js";
-import { waitUntil } from "../../test/jobs.js";
-import { createLogger } from "../../src/log/index.js";
-import { startService, type RunningService } from "../../src/service/index.js";
+import { createTestDatabase, type TestDatabase } from "opskit/testing";
+import { waitUntil } from "opskit/testing";
+import { createLogger } from "opskit/log";
+import { startService, type RunningService } from "opskit/service";
 import { bakeryService } from "./service.js";
 import { startTrafficSimulator } from "./traffic-simulator.js";
 import { DEV_WEBHOOK_SECRETS } from "./webhooks.js";

@@ -1,13 +1,8 @@
-import { OpskitError } from "../../src/errors.js";
-import {
-  defineSource,
-  shopifyVerifier,
-  type InboxEvent,
-  type ServiceInbox,
-} from "../../src/inbox/index.js";
-import type { JobContext } from "../../src/jobs/index.js";
-import type { Logger } from "../../src/log/index.js";
-import type { PoolClient } from "../../src/db/index.js";
+import { OpskitError } from "opskit/errors";
+import { defineSource, shopifyVerifier, type InboxEvent, type ServiceInbox } from "opskit/inbox";
+import type { JobContext } from "opskit/jobs";
+import type { Logger } from "opskit/log";
+import type { PoolClient } from "opskit/db";
 import { INVENTORY_PUSH } from "./tasks.js";
 
 /**
