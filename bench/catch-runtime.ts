@@ -11,12 +11,8 @@ import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import {
-  createScratchDatabase,
-  dryRunMigrations,
-  migrate,
-  replayMigrations,
-} from "../src/migrate/index.js";
+import { createScratchDatabase } from "../src/db/index.js";
+import { dryRunMigrations, migrate, replayMigrations } from "../src/migrate/index.js";
 
 export interface RuntimeCase {
   dir: string;

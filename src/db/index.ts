@@ -20,3 +20,5 @@ export {
   type ProbePoolerOptions,
 } from "./pooler-probe.js";
 export { statementSummary, type DbLogger, type SlowQuery } from "./slow-query.js";
+export { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
+export { digestDatabase, type DatabaseDigest } from "./database-digest.js";

@@ -7,6 +7,7 @@ import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../../test/db.js";
 import { runCli } from "../cli/index.js";
 import { dryRunMigrations, migrate } from "./index.js";
+import { digestDatabase } from "../db/index.js";
 
 const dirs = await migrationDirs();
 const databases: TestDatabase[] = [];
@@ -29,40 +30,6 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   } finally {
     await client.end();
   }
-}
-
-/** A digest of the user schema (catalog) and of every row of every user table and sequence. */
-async function digest(url: string): Promise<{ catalog: string; data: string }> {
-  return withClient(url, async (c) => {
-    const user = `not in ('pg_catalog', 'information_schema', 'pg_toast')`;
-    const catalog = await c.query<{ d: string }>(`
-      select md5(coalesce(string_agg(x, '|' order by x), '')) as d from (
-        select format('%s.%s %s %s', n.nspname, c.relname, c.relkind, c.relfilenode) x
-          from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname ${user}
-        union all select format('%s.%s %s %s %s %s', a.attrelid::regclass, a.attname, a.atttypid, a.attnotnull, a.atthasdef, a.attisdropped)
-          from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-         where a.attnum > 0 and n.nspname ${user}
-        union all select format('%s %s', k.conname, pg_get_constraintdef(k.oid))
-          from pg_constraint k join pg_namespace n on n.oid = k.connamespace where n.nspname ${user}
-        union all select format('%s %s', p.proname, pg_get_function_identity_arguments(p.oid))
-          from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname ${user}
-        union all select format('%s %s', t.typname, t.typtype)
-          from pg_type t join pg_namespace n on n.oid = t.typnamespace where n.nspname ${user}
-      ) s`);
-    const relations = await c.query<{ name: string; kind: string }>(`
-      select format('%I.%I', n.nspname, c.relname) as name, c.relkind as kind
-        from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       where c.relkind in ('r', 'S') and n.nspname ${user} order by 1`);
-    const parts: string[] = [];
-    for (const r of relations.rows) {
-      const sql =
-        r.kind === "S"
-          ? `select format('%s %s', last_value, is_called) as d from ${r.name}`
-          : `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as d from ${r.name} t`;
-      parts.push(`${r.name}=${(await c.query<{ d: string }>(sql)).rows[0]?.d}`);
-    }
-    return { catalog: catalog.rows[0]?.d ?? "", data: parts.join(";") };
-  });
 }
 
 async function seedBakery(url: string) {
@@ -92,7 +59,7 @@ test("a passing dry-run reports locks, rewrites and durations, and leaves schema
      create type mood as enum ('ok');
      create function f() returns int language sql as 'select 1';`,
   );
-  const before = await digest(db.url);
+  const before = await digestDatabase(db.url);
   const report = await dryRunMigrations({
     connectionString: db.url,
     sources: [{ source: "app", dir: base }],
@@ -108,7 +75,7 @@ test("a passing dry-run reports locks, rewrites and durations, and leaves schema
     JSON.stringify(file?.locks),
   );
   assert.deepEqual(file?.rewrites, ["public.orders"]);
-  assert.deepEqual(await digest(db.url), before);
+  assert.deepEqual(await digestDatabase(db.url), before);
 });
 
 test("the deploy-failing backfill fails the dry-run with file, line and SQLSTATE; the CLI's --json has them at the top", async () => {
@@ -120,7 +87,7 @@ test("the deploy-failing backfill fails the dry-run with file, line and SQLSTATE
     "-- backfill the customer's email onto orders\nalter table orders add column email text;\n\nupdate orders o set email = c.email\n  from customers c join orders x on x.customer_id = o.customer_id\n where c.id = o.customer_id;\n",
   );
   await writeFile(path.join(base, "0004_later.sql"), "create table later (id int);\n");
-  const before = await digest(db.url);
+  const before = await digestDatabase(db.url);
   const report = await dryRunMigrations({
     connectionString: db.url,
     sources: [{ source: "app", dir: base }],
@@ -138,7 +105,7 @@ test("the deploy-failing backfill fails the dry-run with file, line and SQLSTATE
   assert.equal(report.error?.sqlstate, "42P01");
   assert.equal(report.error?.line, 5);
   assert.match(report.error?.detail ?? "", /invalid reference to FROM-clause entry for table "o"/);
-  assert.deepEqual(await digest(db.url), before);
+  assert.deepEqual(await digestDatabase(db.url), before);
 
   const out: string[] = [];
   const code = await runCli(
@@ -197,7 +164,7 @@ test("a pending CREATE INDEX CONCURRENTLY is rehearsed on a scratch copy (templa
     path.join(base, "0002_index.sql"),
     "create index concurrently orders_total on orders (total);\n",
   );
-  const before = await digest(db.url);
+  const before = await digestDatabase(db.url);
   const idle = await dryRunMigrations({
     connectionString: db.url,
     sources: [{ source: "app", dir: base }],
@@ -216,7 +183,7 @@ test("a pending CREATE INDEX CONCURRENTLY is rehearsed on a scratch copy (templa
   assert.equal(busy.error, undefined, busy.error?.message);
   assert.equal(busy.mode, "clone");
   assert.equal(busy.copy, "dump");
-  assert.deepEqual(await digest(db.url), before);
+  assert.deepEqual(await digestDatabase(db.url), before);
   const scratch = await withClient(db.url, (c) =>
     c.query("select datname from pg_database where datname like 'opskit_dry_run_%'"),
   );

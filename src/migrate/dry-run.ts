@@ -7,7 +7,7 @@ import type { MigrationFailure } from "./migration-failure.js";
 import { prepareMigration, type PreparedMigration } from "./migration-mode.js";
 import { planMigrations, runnable, type MigrationSource } from "./migration-plan.js";
 import { blockingProblem, DEFAULT_SCHEMA } from "./runner.js";
-import { createScratchDatabase } from "./scratch-database.js";
+import { createScratchDatabase } from "../db/index.js";
 import { restoreSequences, snapshotSequences } from "./sequence-state.js";
 
 export interface DryRunOptions {

@@ -53,7 +53,6 @@ export {
 } from "./dry-run.js";
 export { replayMigrations, type ReplayOptions, type ReplayReport } from "./replay.js";
 export { findPrechecks, type Precheck, type PrecheckResult } from "./data-prechecks.js";
-export { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
 export {
   claimAuditKey,
   listAuditEntries,

@@ -4,7 +4,7 @@ import path from "node:path";
 import { startEmbeddedPostgres } from "../db/index.js";
 import type { MigrationSource } from "./migration-plan.js";
 import { migrate, type MigrateOutcome } from "./runner.js";
-import { createScratchDatabase } from "./scratch-database.js";
+import { createScratchDatabase } from "../db/index.js";
 
 export interface ReplayOptions {
   sources: MigrationSource[];
