@@ -1,6 +1,7 @@
 import type { Pool } from "../db/index.js";
 import { toError } from "../errors.js";
 import type { Logger } from "../log/index.js";
+import { startPeriodicTask } from "../periodic-task.js";
 import { pruneInboxPayloads, type PruneResult } from "./sql/prune-inbox-payloads.js";
 
 export interface PayloadRetentionOptions {
@@ -33,32 +34,20 @@ export interface PayloadRetention {
  */
 export function startPayloadRetention(options: PayloadRetentionOptions): PayloadRetention {
   const log = options.log.child({ category: "inbox" });
-  let running: Promise<PruneResult> | undefined;
-  const runOnce = () => {
-    running ??= pruneInboxPayloads(options.pool, {
-      batchSize: options.batchSize ?? 1_000,
-      maxBatches: options.maxBatches ?? 100,
-    })
-      .then((result) => {
-        const total = Object.values(result.pruned).reduce((a, b) => a + b, 0);
-        if (total > 0)
-          log.info({ pruned: result.pruned, batches: result.batches }, "inbox payloads pruned");
-        return result;
-      })
-      .finally(() => (running = undefined));
-    return running;
-  };
-  const timer = setInterval(() => {
-    runOnce().catch((error: unknown) =>
-      log.warn({ err: toError(error) }, "inbox retention run failed; the next run retries"),
-    );
-  }, options.intervalMs ?? 3_600_000);
-  timer.unref();
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await running?.catch(() => undefined);
+  const task = startPeriodicTask({
+    intervalMs: options.intervalMs ?? 3_600_000,
+    run: async () => {
+      const result = await pruneInboxPayloads(options.pool, {
+        batchSize: options.batchSize ?? 1_000,
+        maxBatches: options.maxBatches ?? 100,
+      });
+      const total = Object.values(result.pruned).reduce((a, b) => a + b, 0);
+      if (total > 0)
+        log.info({ pruned: result.pruned, batches: result.batches }, "inbox payloads pruned");
+      return result;
     },
-  };
+    onError: (error) =>
+      log.warn({ err: toError(error) }, "inbox retention run failed; the next run retries"),
+  });
+  return { runOnce: task.runNow, stop: task.stop };
 }

@@ -1,6 +1,7 @@
 import { withTransaction, type Pool } from "../db/index.js";
 import { toError } from "../errors.js";
 import type { Logger } from "../log/index.js";
+import { startPeriodicTask, type PeriodicTask } from "../periodic-task.js";
 import type { Schedule } from "./define-schedule.js";
 import { enqueueScheduledSlots, syncSchedules } from "./enqueue-scheduled-slots.js";
 import { rescueExpiredJobs, type RescueResult } from "./rescue-expired-jobs.js";
@@ -83,26 +84,21 @@ export function createMaintenance(options: MaintenanceOptions) {
     return result;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
+  let task: PeriodicTask<unknown> | undefined;
   return {
     run,
-    /** Runs a round every `intervalMs` until stop(). */
+    /** Runs a round now and then every `intervalMs` until stop(). */
     start(intervalMs: number): void {
-      const tick = () => {
-        running = run()
-          .catch((error: unknown) => log.warn({ err: toError(error) }, "job maintenance failed"))
-          .finally(() => {
-            running = undefined;
-            if (timer !== undefined) timer = setTimeout(tick, intervalMs);
-          });
-      };
-      timer = setTimeout(tick, 0);
+      task = startPeriodicTask({
+        intervalMs,
+        immediate: true,
+        run,
+        onError: (error) => log.warn({ err: toError(error) }, "job maintenance failed"),
+      });
     },
     async stop(): Promise<void> {
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
+      await task?.stop();
+      task = undefined;
     },
   };
 }
