@@ -25,9 +25,9 @@ export interface PeriodicTaskOptions<T> {
 
 export interface PeriodicTask<T> {
   /** One round now (or the one in progress); rejects when it fails. */
-  runNow(): Promise<T>;
+  runNow: () => Promise<T>;
   /** Stops the timer and waits for a round in progress; idempotent. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export function startPeriodicTask<T>(options: PeriodicTaskOptions<T>): PeriodicTask<T> {
