@@ -20,3 +20,5 @@ export {
   type ProbePoolerOptions,
 } from "./pooler-probe.js";
 export { statementSummary, type DbLogger, type SlowQuery } from "./slow-query.js";
+export type { Queryable } from "./queryable.js";
+export { withClient, type WithClientOptions } from "./with-client.js";

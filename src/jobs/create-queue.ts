@@ -1,11 +1,11 @@
 import type { Registry } from "prom-client";
-import type { Pool } from "../db/index.js";
+import type { Pool, Queryable } from "../db/index.js";
 import { OpskitError } from "../errors.js";
 import { createLogger, type Logger } from "../log/index.js";
 import type { Schedule } from "./define-schedule.js";
 import { parsePayload, type AnyTask, type Task } from "./define-task.js";
 import { createWorker, type WorkOptions, type Worker } from "./create-worker.js";
-import type { AddOptions, AddResult, Queryable } from "./job.js";
+import type { AddOptions, AddResult } from "./job.js";
 import { createJobMetrics, type JobMetrics } from "./job-metrics.js";
 import { rescueExpiredJobs, type RescueResult } from "./rescue-expired-jobs.js";
 import { createMaintenance, type MaintenanceResult } from "./run-maintenance.js";

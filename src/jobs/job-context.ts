@@ -1,5 +1,5 @@
+import type { Queryable } from "../db/index.js";
 import type { Logger } from "../log/index.js";
-import type { Queryable } from "./job.js";
 
 /** What a handler gets besides its payload. */
 export interface JobContext {

@@ -1,7 +1,5 @@
-import type { Pool } from "../../db/index.js";
+import type { Queryable } from "../../db/index.js";
 import type { InboxEventSummary } from "../../inbox/index.js";
-
-type Queryable = Pick<Pool, "query">;
 
 /**
  * Events with this exact dedupe key (the provider's delivery id), in any

@@ -1,7 +1,5 @@
-import type { Pool } from "../../db/index.js";
+import type { Queryable } from "../../db/index.js";
 import { JOB_STATES, type JobState } from "../../jobs/index.js";
-
-type Queryable = Pick<Pool, "query">;
 
 export { JOB_STATES };
 

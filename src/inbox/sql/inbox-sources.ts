@@ -1,6 +1,6 @@
-import type { Pool } from "../../db/index.js";
+import type { Pool, Queryable } from "../../db/index.js";
 import { OpskitError } from "../../errors.js";
-import { createQueue, type Queryable } from "../../jobs/index.js";
+import { createQueue } from "../../jobs/index.js";
 
 export interface InboxSourceRow {
   name: string;

@@ -1,4 +1,4 @@
-import type { Queryable } from "../job.js";
+import type { Queryable } from "../../db/index.js";
 
 export interface QueueStats {
   queue: string;
