@@ -93,15 +93,6 @@ CREATE SEQUENCE opskit.audit_log_id_seq
 
 ALTER SEQUENCE opskit.audit_log_id_seq OWNED BY opskit.audit_log.id;
 
-CREATE TABLE opskit.console_samples (
-    at timestamp with time zone NOT NULL,
-    jobs_ready bigint NOT NULL,
-    jobs_scheduled bigint NOT NULL,
-    jobs_running bigint NOT NULL,
-    jobs_dead bigint NOT NULL,
-    inbox_backlog bigint NOT NULL
-);
-
 CREATE TABLE opskit.console_sessions (
     id text NOT NULL,
     actor text NOT NULL,
@@ -225,6 +216,15 @@ CREATE TABLE opskit.inbox_sources (
     registered_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT inbox_sources_retention_days_check CHECK ((retention_days > 0))
+);
+
+CREATE TABLE opskit.job_backlog_samples (
+    at timestamp with time zone NOT NULL,
+    jobs_ready bigint NOT NULL,
+    jobs_scheduled bigint NOT NULL,
+    jobs_running bigint NOT NULL,
+    jobs_dead bigint NOT NULL,
+    inbox_backlog bigint NOT NULL
 );
 
 CREATE TABLE opskit.job_history (
@@ -358,9 +358,6 @@ ALTER TABLE ONLY opskit.schema_migrations ALTER COLUMN id SET DEFAULT nextval('o
 ALTER TABLE ONLY opskit.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
-ALTER TABLE ONLY opskit.console_samples
-    ADD CONSTRAINT console_samples_pkey PRIMARY KEY (at);
-
 ALTER TABLE ONLY opskit.console_sessions
     ADD CONSTRAINT console_sessions_pkey PRIMARY KEY (id);
 
@@ -381,6 +378,9 @@ ALTER TABLE ONLY opskit.inbox_replays
 
 ALTER TABLE ONLY opskit.inbox_sources
     ADD CONSTRAINT inbox_sources_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY opskit.job_backlog_samples
+    ADD CONSTRAINT job_backlog_samples_pkey PRIMARY KEY (at);
 
 ALTER TABLE ONLY opskit.job_history
     ADD CONSTRAINT job_history_pkey PRIMARY KEY (id);

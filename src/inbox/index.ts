@@ -37,6 +37,8 @@ export {
   type InboxEventFilter,
   type InboxEventStatus,
 } from "./sql/inbox-event-filter.js";
+export { createInboxAdmin, type InboxAdmin } from "./inbox-admin.js";
+export type { InboxOverview } from "./sql/read-inbox-overview.js";
 export {
   countInboxEvents,
   findInboxEvent,

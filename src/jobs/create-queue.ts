@@ -7,26 +7,13 @@ import { parsePayload, type AnyTask, type Task } from "./define-task.js";
 import { createWorker, type WorkOptions, type Worker } from "./create-worker.js";
 import type { AddOptions, AddResult } from "./job.js";
 import { createJobMetrics, type JobMetrics } from "./job-metrics.js";
-import { rescueExpiredJobs, type RescueResult } from "./rescue-expired-jobs.js";
+import { createJobsAdmin } from "./jobs-admin.js";
+import type { RescueResult } from "./rescue-expired-jobs.js";
 import { createMaintenance, type MaintenanceResult } from "./run-maintenance.js";
-import { scheduleStatuses, type ScheduleStatus } from "./schedule-status.js";
+import type { ScheduleStatus } from "./schedule-status.js";
 import { insertJobs, type JobSpec } from "./sql/insert-jobs.js";
-import {
-  findJob,
-  jobStats,
-  listJobs,
-  type JobState,
-  type JobSummary,
-  type QueueStats,
-} from "./sql/inspect-jobs.js";
-import {
-  cancelJob,
-  pauseQueue,
-  resumeQueue,
-  retryDeadJob,
-  setQueueConcurrency,
-  type CancelResult,
-} from "./sql/queue-admin.js";
+import type { JobState, JobSummary, QueueStats } from "./sql/inspect-jobs.js";
+import type { CancelResult } from "./sql/queue-admin.js";
 
 export interface CreateQueueOptions {
   pool: Pool;
@@ -135,6 +122,8 @@ export function createQueue(options: CreateQueueOptions): Queue {
     deadRetentionMs: options.deadRetentionMs,
     log,
   });
+  // The operator's methods are the admin handle's (one implementation).
+  const admin = createJobsAdmin(pool);
   const workers = new Set<Worker>();
   // One maintenance loop per queue, however many workers it starts.
   let maintainers = 0;
@@ -194,16 +183,16 @@ export function createQueue(options: CreateQueueOptions): Queue {
       workers.add(handle);
       return handle;
     },
-    cancel: (id) => cancelJob(pool, id),
-    retry: (id) => retryDeadJob(pool, id),
-    pause: (queue) => pauseQueue(pool, queue),
-    resume: (queue) => resumeQueue(pool, queue),
-    setGlobalConcurrency: (queue, n) => setQueueConcurrency(pool, queue, n),
-    stats: () => jobStats(pool),
-    list: (filter) => listJobs(pool, filter),
-    get: (id) => findJob(pool, id),
-    schedules: () => scheduleStatuses(pool),
-    rescue: () => rescueExpiredJobs(pool, { keepHistory }),
+    cancel: (id) => admin.cancel(id),
+    retry: (id) => admin.retryDead(id),
+    pause: (queue) => admin.pause(queue),
+    resume: (queue) => admin.resume(queue),
+    setGlobalConcurrency: (queue, n) => admin.setConcurrency(queue, n),
+    stats: () => admin.stats(),
+    list: (filter) => admin.listByState(filter),
+    get: (id) => admin.find(id),
+    schedules: () => admin.schedules(),
+    rescue: () => admin.rescue({ keepHistory }),
     maintain: () => maintenance.run(),
     async close(budgetMs) {
       const results = await Promise.all([...workers].map((w) => w.stop(budgetMs)));

@@ -124,3 +124,12 @@ export async function findJob(
   );
   return (rows[0] as { job?: Record<string, unknown> & { state: JobState } } | undefined)?.job;
 }
+
+/** Seconds since the oldest ready job became due, over every queue; 0 when none is ready. */
+export async function readOldestReadyAge(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ age: number | null }>(
+    `select extract(epoch from now() - min(run_at))::float8 as age
+       from opskit.jobs where state = 'ready'`,
+  );
+  return Math.max(0, rows[0]?.age ?? 0);
+}

@@ -1,5 +1,5 @@
 import type { Queryable } from "../../db/index.js";
-import type { InboxEventSummary } from "../../inbox/index.js";
+import type { InboxEventSummary } from "./inbox-events.js";
 
 /**
  * Events with this exact dedupe key (the provider's delivery id), in any
