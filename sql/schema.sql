@@ -93,6 +93,24 @@ CREATE SEQUENCE opskit.audit_log_id_seq
 
 ALTER SEQUENCE opskit.audit_log_id_seq OWNED BY opskit.audit_log.id;
 
+CREATE TABLE opskit.job_backlog_samples (
+    at timestamp with time zone NOT NULL,
+    jobs_ready bigint NOT NULL,
+    jobs_scheduled bigint NOT NULL,
+    jobs_running bigint NOT NULL,
+    jobs_dead bigint NOT NULL,
+    inbox_backlog bigint NOT NULL
+);
+
+CREATE VIEW opskit.console_samples AS
+ SELECT job_backlog_samples.at,
+    job_backlog_samples.jobs_ready,
+    job_backlog_samples.jobs_scheduled,
+    job_backlog_samples.jobs_running,
+    job_backlog_samples.jobs_dead,
+    job_backlog_samples.inbox_backlog
+   FROM opskit.job_backlog_samples;
+
 CREATE TABLE opskit.console_sessions (
     id text NOT NULL,
     actor text NOT NULL,
@@ -216,15 +234,6 @@ CREATE TABLE opskit.inbox_sources (
     registered_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT inbox_sources_retention_days_check CHECK ((retention_days > 0))
-);
-
-CREATE TABLE opskit.job_backlog_samples (
-    at timestamp with time zone NOT NULL,
-    jobs_ready bigint NOT NULL,
-    jobs_scheduled bigint NOT NULL,
-    jobs_running bigint NOT NULL,
-    jobs_dead bigint NOT NULL,
-    inbox_backlog bigint NOT NULL
 );
 
 CREATE TABLE opskit.job_history (

@@ -18,3 +18,4 @@ export {
 } from "./permissions.js";
 export type { ConsoleEnv } from "./console-router.js";
 export { consoleConfig } from "./console-config.js";
+export { hashPassword, MIN_PASSWORD_LENGTH } from "./password-hash.js";

@@ -6,6 +6,7 @@ import {
   findJob,
   jobStats,
   listJobs,
+  jobTablesExist,
   readOldestReadyAge,
   type JobState,
   type JobSummary,
@@ -37,6 +38,8 @@ export interface PruneJobsOptions {
 }
 
 export interface JobsAdmin {
+  /** True when the database has the job queue's tables (the toolkit's migrations ran). */
+  installed(): Promise<boolean>;
   /** Backlog by queue and state, with each queue's pause switch and concurrency limit. */
   stats(): Promise<QueueStats[]>;
   /** Jobs matching an operator's filter (payload text included), newest id first; `beforeId` pages on. */
@@ -101,6 +104,7 @@ export interface JobsAdmin {
  */
 export function createJobsAdmin(db: Pool | PoolClient): JobsAdmin {
   return {
+    installed: () => jobTablesExist(db),
     stats: () => jobStats(db),
     list: (filter, page) => searchJobs(db, filter, page),
     listByState: (filter) => listJobs(db, filter),
