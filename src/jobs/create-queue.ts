@@ -7,6 +7,8 @@ import { parsePayload, type AnyTask, type Task } from "./define-task.js";
 import { createWorker, type WorkOptions, type Worker } from "./create-worker.js";
 import type { AddOptions, AddResult } from "./job.js";
 import { createJobMetrics, type JobMetrics } from "./job-metrics.js";
+import { createEmitter, type EventSource } from "../typed-emitter.js";
+import { createOutcomeEvents, type JobEvents } from "./job-events.js";
 import { createJobsAdmin } from "./jobs-admin.js";
 import type { RescueResult } from "./rescue-expired-jobs.js";
 import { createMaintenance, type MaintenanceResult } from "./run-maintenance.js";
@@ -66,6 +68,12 @@ export interface Queue {
   rescue(): Promise<RescueResult>;
   /** One maintenance round now (promote, rescue, cron, prune when due). */
   maintain(): Promise<MaintenanceResult>;
+  /**
+   * Calls `listener` when a worker of this queue in this process has written
+   * an outcome: `job.completed`, `job.failed` (will retry), `job.dead`.
+   * Returns the unsubscribe. A throwing listener is logged, never propagated.
+   */
+  on: EventSource<JobEvents>["on"];
   /** Stops every worker this queue started (each within `budgetMs`). */
   close(budgetMs?: number): Promise<boolean>;
   readonly tasks: ReadonlyMap<string, AnyTask>;
@@ -124,6 +132,10 @@ export function createQueue(options: CreateQueueOptions): Queue {
   });
   // The operator's methods are the admin handle's (one implementation).
   const admin = createJobsAdmin(pool);
+  const events = createEmitter<JobEvents>((err, event) =>
+    log.error({ err, event }, "a queue event listener failed"),
+  );
+  const outcomes = createOutcomeEvents(events);
   const workers = new Set<Worker>();
   // One maintenance loop per queue, however many workers it starts.
   let maintainers = 0;
@@ -168,7 +180,10 @@ export function createQueue(options: CreateQueueOptions): Queue {
       );
     },
     work(o = {}) {
-      const worker = createWorker({ pool, tasks, log, keepHistory, prepared, metrics }, o);
+      const worker = createWorker(
+        { pool, tasks, log, keepHistory, prepared, metrics, outcomes },
+        o,
+      );
       const withMaintenance = o.maintenance ?? true;
       if (withMaintenance && maintainers++ === 0) maintenance.start(o.pollIntervalMs ?? 1_000);
       const handle: Worker = {
@@ -194,6 +209,7 @@ export function createQueue(options: CreateQueueOptions): Queue {
     schedules: () => admin.schedules(),
     rescue: () => admin.rescue({ keepHistory }),
     maintain: () => maintenance.run(),
+    on: (event, listener) => events.on(event, listener),
     async close(budgetMs) {
       const results = await Promise.all([...workers].map((w) => w.stop(budgetMs)));
       return results.every(Boolean);

@@ -14,6 +14,7 @@ export {
 export { createQueue, type CreateQueueOptions, type JobToAdd, type Queue } from "./create-queue.js";
 export type { QueueSelection, WorkOptions, Worker } from "./create-worker.js";
 export type { JobContext } from "./job-context.js";
+export type { JobEvents, JobFailureEvent, JobOutcomeEvent } from "./job-events.js";
 export type { AddOptions, AddResult, JobError, Queryable } from "./job.js";
 export { backoffDelay, DEFAULT_BACKOFF, type Backoff, type BackoffSpec } from "./backoff.js";
 export type { QueueStats, JobState, JobSummary } from "./sql/inspect-jobs.js";
