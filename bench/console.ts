@@ -12,9 +12,9 @@ import path from "node:path";
 import { Hono } from "hono";
 import pg from "pg";
 import { createConsole } from "../src/console/index.js";
-import { listConsoleJobs } from "../src/console/sql/console-jobs.js";
-import { createPool, startEmbeddedPostgres } from "../src/db/index.js";
+import { createPool, startEmbeddedPostgres, type Pool } from "../src/db/index.js";
 import { listInboxEvents } from "../src/inbox/index.js";
+import { createJobsAdmin, type JobFilter } from "../src/jobs/index.js";
 import { migrate, toolkitMigrationsDir } from "../src/migrate/index.js";
 import { consoleClient } from "../test/console.js";
 import type { Benchmark } from "./harness.js";
@@ -117,26 +117,26 @@ const bench: Benchmark = async ({ quick }) => {
         name: "jobs, any state (newest)",
         kind: "list",
         path: "/ops/panels/jobs",
-        sql: () => listConsoleJobs(pool, {}, { limit: 50 }),
+        sql: () => searchJobs(pool, {}, { limit: 50 }),
       },
       {
         name: "jobs, dead",
         kind: "list",
         path: "/ops/panels/jobs?state=dead",
-        sql: () => listConsoleJobs(pool, { state: "dead" }, { limit: 50 }),
+        sql: () => searchJobs(pool, { state: "dead" }, { limit: 50 }),
       },
       {
         name: "jobs, ready, one task",
         kind: "list",
         path: "/ops/panels/jobs?state=ready&task=task-7",
-        sql: () => listConsoleJobs(pool, { state: "ready", task: "task-7" }, { limit: 50 }),
+        sql: () => searchJobs(pool, { state: "ready", task: "task-7" }, { limit: 50 }),
       },
       {
         name: "jobs, completed, one queue, last hour",
         kind: "list",
         path: "/ops/panels/jobs?state=completed&queue=queue-3&within=3600",
         sql: () =>
-          listConsoleJobs(
+          searchJobs(
             pool,
             { state: "completed", queue: "queue-3", since: new Date(Date.now() - 3_600_000) },
             { limit: 50 },
@@ -146,13 +146,13 @@ const bench: Benchmark = async ({ quick }) => {
         name: "jobs, payload text",
         kind: "list",
         path: "/ops/panels/jobs?payload=customer-4242",
-        sql: () => listConsoleJobs(pool, { payload: "customer-4242" }, { limit: 50 }),
+        sql: () => searchJobs(pool, { payload: "customer-4242" }, { limit: 50 }),
       },
       {
         name: "jobs, page 100 (keyset)",
         kind: "list",
         path: `/ops/panels/jobs?before=${rows - 5000}`,
-        sql: () => listConsoleJobs(pool, {}, { limit: 50, beforeId: String(rows - 5000) }),
+        sql: () => searchJobs(pool, {}, { limit: 50, beforeId: String(rows - 5000) }),
       },
       { name: "queues panel (depth by state)", kind: "list", path: "/ops/panels/queues" },
       {
@@ -262,3 +262,12 @@ const bench: Benchmark = async ({ quick }) => {
 };
 
 export default bench;
+
+/** The console's filtered jobs list, through the jobs admin handle. */
+function searchJobs(
+  pool: Pool,
+  filter: JobFilter,
+  page: { limit: number; beforeId?: string },
+): ReturnType<ReturnType<typeof createJobsAdmin>["list"]> {
+  return createJobsAdmin(pool).list(filter, page);
+}

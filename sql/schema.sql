@@ -93,7 +93,7 @@ CREATE SEQUENCE opskit.audit_log_id_seq
 
 ALTER SEQUENCE opskit.audit_log_id_seq OWNED BY opskit.audit_log.id;
 
-CREATE TABLE opskit.console_samples (
+CREATE TABLE opskit.job_backlog_samples (
     at timestamp with time zone NOT NULL,
     jobs_ready bigint NOT NULL,
     jobs_scheduled bigint NOT NULL,
@@ -101,6 +101,15 @@ CREATE TABLE opskit.console_samples (
     jobs_dead bigint NOT NULL,
     inbox_backlog bigint NOT NULL
 );
+
+CREATE VIEW opskit.console_samples AS
+ SELECT job_backlog_samples.at,
+    job_backlog_samples.jobs_ready,
+    job_backlog_samples.jobs_scheduled,
+    job_backlog_samples.jobs_running,
+    job_backlog_samples.jobs_dead,
+    job_backlog_samples.inbox_backlog
+   FROM opskit.job_backlog_samples;
 
 CREATE TABLE opskit.console_sessions (
     id text NOT NULL,
@@ -358,9 +367,6 @@ ALTER TABLE ONLY opskit.schema_migrations ALTER COLUMN id SET DEFAULT nextval('o
 ALTER TABLE ONLY opskit.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
-ALTER TABLE ONLY opskit.console_samples
-    ADD CONSTRAINT console_samples_pkey PRIMARY KEY (at);
-
 ALTER TABLE ONLY opskit.console_sessions
     ADD CONSTRAINT console_sessions_pkey PRIMARY KEY (id);
 
@@ -381,6 +387,9 @@ ALTER TABLE ONLY opskit.inbox_replays
 
 ALTER TABLE ONLY opskit.inbox_sources
     ADD CONSTRAINT inbox_sources_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY opskit.job_backlog_samples
+    ADD CONSTRAINT job_backlog_samples_pkey PRIMARY KEY (at);
 
 ALTER TABLE ONLY opskit.job_history
     ADD CONSTRAINT job_history_pkey PRIMARY KEY (id);

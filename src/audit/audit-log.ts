@@ -1,7 +1,5 @@
 import pg from "pg";
-
-/** A pool or a client: anything that runs a query (a client inside the caller's transaction). */
-export type AuditQueryable = Pick<pg.Pool, "query"> | Pick<pg.ClientBase, "query">;
+import type { Queryable } from "../db/index.js";
 
 /** The audit table's name in a schema, escaped in this one place. */
 function auditTable(schema: string): string {
@@ -71,7 +69,7 @@ export interface AuditRow {
  * await recordAudit(pool, "opskit", { actor: "ada", action: "jobs.retry", target: "job 42", result: "ok" });
  */
 export async function recordAudit(
-  db: AuditQueryable,
+  db: Queryable,
   schema: string,
   entry: AuditEntry,
 ): Promise<string> {
@@ -110,7 +108,7 @@ function insertValues(entry: AuditEntry): unknown[] {
  * if (!claim.claimed) return claim.row.result; // already done
  */
 export async function claimAuditKey(
-  db: AuditQueryable,
+  db: Queryable,
   schema: string,
   entry: AuditEntry & { requestKey: string },
 ): Promise<{ claimed: true; id: string } | { claimed: false; row: AuditRow }> {
@@ -130,7 +128,7 @@ export async function claimAuditKey(
 
 /** Sets the outcome of a claimed row (see `claimAuditKey`). */
 export async function setAuditResult(
-  db: AuditQueryable,
+  db: Queryable,
   schema: string,
   id: string,
   result: string,
@@ -152,7 +150,7 @@ export interface AuditFilter {
 
 /** Newest first; `beforeId` pages on. */
 export async function listAuditEntries(
-  db: AuditQueryable,
+  db: Queryable,
   schema: string,
   filter: AuditFilter = {},
 ): Promise<AuditRow[]> {

@@ -6,6 +6,7 @@ export {
   setAuditResult,
   type AuditEntry,
   type AuditFilter,
-  type AuditQueryable,
   type AuditRow,
 } from "./audit-log.js";
+// Kept for users who typed with it: it is db's one Queryable.
+export type { Queryable as AuditQueryable } from "../db/index.js";

@@ -1,4 +1,4 @@
-import { maskUrlCredentials } from "../log/mask-url-credentials.js";
+import { maskUrlCredentials } from "../log/index.js";
 import type { Var } from "./var.js";
 
 /** What reports, docs and `.env.example` show about a variable; safe to print. */

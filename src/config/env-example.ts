@@ -1,6 +1,6 @@
 import { describeVar, type VarDescription } from "./describe-var.js";
 import { diffLines, formatHunks } from "./line-diff.js";
-import { maskUrlCredentials } from "../log/mask-url-credentials.js";
+import { maskUrlCredentials } from "../log/index.js";
 import type { Manifest } from "./manifest.js";
 
 const HEADER = [

@@ -6,9 +6,14 @@ import { consoleClient, mountAt, type ConsoleClient } from "../../test/console.j
 import { count, waitUntil } from "../../test/jobs.js";
 import { createPool, type Pool } from "../db/index.js";
 import { createInbox, findInboxEvent, hmacVerifier, type Inbox } from "../inbox/index.js";
-import { createQueue, defineTask, type Queue, type Worker } from "../jobs/index.js";
+import {
+  createJobsAdmin,
+  createQueue,
+  defineTask,
+  type Queue,
+  type Worker,
+} from "../jobs/index.js";
 import { createConsole, type Console } from "./index.js";
-import { sampleBacklog } from "./sql/console-overview.js";
 
 const ADMIN = "a".repeat(32);
 const VIEWER = "c".repeat(32);
@@ -268,10 +273,10 @@ test("schedules and the overview: late schedule, queues, inbox, charts; the back
   assert.match(overview, /Late schedules[\s\S]*nightly-report/);
   assert.match(overview, /id="panel-overview-jobs"/);
   assert.match(overview, /id="panel-overview-inbox"[\s\S]*received/);
-  const written = await sampleBacklog(pool);
-  const again = await sampleBacklog(pool);
+  const written = await createJobsAdmin(pool).sampleBacklog();
+  const again = await createJobsAdmin(pool).sampleBacklog();
   assert.equal(written && again, false, "one slot is written once");
-  assert.ok((await count(pool, "select 1 from opskit.console_samples")) >= 1);
+  assert.ok((await count(pool, "select 1 from opskit.job_backlog_samples")) >= 1);
   const backlog = JSON.parse((await browser.get("/ops/charts/backlog")).text) as {
     data: number[][];
   };

@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Pool } from "../db/index.js";
 import type { Health } from "../health/index.js";
+import { createInboxAdmin } from "../inbox/index.js";
+import { createBacklogSampler, createJobsAdmin } from "../jobs/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import type { MigrationSource } from "../migrate/index.js";
 import { mountConsoleAssets } from "./console-assets.js";
@@ -38,7 +40,6 @@ import {
   findConsoleSession,
 } from "./sql/console-sessions.js";
 import { registerScreens, type ScreenDeps } from "./screens.js";
-import { createBacklogSampler } from "./backlog-sampler.js";
 
 export interface ConsoleOptions {
   pool: Pool;
@@ -174,6 +175,8 @@ export function createConsole(options: ConsoleOptions): Console {
 
   const deps: ScreenDeps = {
     pool: options.pool,
+    jobs: createJobsAdmin(options.pool),
+    inbox: createInboxAdmin(options.pool),
     router,
     permissions,
     bulkCap: options.bulkCap ?? 1000,

@@ -1,6 +1,5 @@
-import type { JobState } from "../jobs/index.js";
 import { html, type Html } from "./html.js";
-import { JOB_STATES, type JobFilter } from "./sql/console-jobs.js";
+import { JOB_STATES, type JobFilter, type JobState } from "../jobs/index.js";
 
 /** "Within the last …" choices of the filter forms, in seconds. */
 export const WITHIN = [

@@ -1,5 +1,7 @@
 import type { Health } from "../health/index.js";
 import type { Pool } from "../db/index.js";
+import type { InboxAdmin } from "../inbox/index.js";
+import type { JobsAdmin } from "../jobs/index.js";
 import type { MigrationSource } from "../migrate/index.js";
 import type { ConsoleContext, ConsoleRouter } from "./console-router.js";
 import { html, panel, type Html } from "./html.js";
@@ -9,6 +11,10 @@ import { can, type ConsoleAction, type Permissions } from "./permissions.js";
 /** What every screen is built from. */
 export interface ScreenDeps {
   pool: Pool;
+  /** The job queue's operator handle: every read and action on jobs goes through it. */
+  jobs: JobsAdmin;
+  /** The inbox's operator handle. */
+  inbox: InboxAdmin;
   router: ConsoleRouter;
   permissions: Permissions;
   bulkCap: number;

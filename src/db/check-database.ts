@@ -8,6 +8,7 @@ import {
   type ConnectionTarget,
 } from "./connection-target.js";
 import type { Pool } from "./pool.js";
+import { withClient } from "./with-client.js";
 
 /** What the boot check learned about the server. */
 export interface DatabaseInfo {
@@ -66,21 +67,20 @@ export async function checkDatabase(
         "Fix DATABASE_URL (percent-encode special characters in the password).",
     );
   }
-  const client = new pg.Client({
-    connectionString: pool,
-    connectionTimeoutMillis: timeoutMs,
-    application_name: "opskit-check",
-  });
-  // Errors after a failed connect are already reported by connect(); an
-  // unhandled "error" event would crash the process instead.
-  client.on("error", () => undefined);
   try {
-    await client.connect();
-    return await runCheck(client, timeoutMs);
+    // Errors after a failed connect are already reported by connect(); an
+    // unhandled "error" event would crash the process instead.
+    return await withClient(
+      pool,
+      {
+        connectionTimeoutMillis: timeoutMs,
+        application_name: "opskit-check",
+        ignoreErrorEvents: true,
+      },
+      (client) => runCheck(client, timeoutMs),
+    );
   } catch (error) {
     throw connectFailure(error, target, passwordOf(pool));
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 

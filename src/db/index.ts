@@ -22,3 +22,5 @@ export {
 export { statementSummary, type DbLogger, type SlowQuery } from "./slow-query.js";
 export { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
 export { digestDatabase, type DatabaseDigest } from "./database-digest.js";
+export type { Queryable } from "./queryable.js";
+export { withClient, type WithClientOptions } from "./with-client.js";

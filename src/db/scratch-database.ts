@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import pg from "pg";
+import { withClient } from "../db/index.js";
 import { OpskitError } from "../errors.js";
 
 const run = promisify(execFile);
@@ -26,16 +27,7 @@ function databaseOf(url: string): string {
 
 /** Runs `fn` on a maintenance connection of the server (its `postgres` database). */
 async function onServer<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({
-    connectionString: withDatabase(url, "postgres"),
-    application_name: "opskit-scratch",
-  });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+  return withClient(withDatabase(url, "postgres"), { application_name: "opskit-scratch" }, fn);
 }
 
 /**

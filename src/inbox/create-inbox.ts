@@ -5,14 +5,16 @@ import type { Pool } from "../db/index.js";
 import { OpskitError } from "../errors.js";
 import type { Task } from "../jobs/index.js";
 import { createLogger, type Logger } from "../log/index.js";
+import { createEmitter, type EventSource } from "../typed-emitter.js";
 import { addNodeRoute, resolveRequestId } from "../http/index.js";
 import { defineSource, type Source, type SourceOptions } from "./define-source.js";
 import { createEventWriter, type EventWriterOptions } from "./event-writer.js";
 import { createInboxMetrics } from "./inbox-metrics.js";
 import { processEventTask } from "./process-event.js";
-import { receiveWebhook, type IncomingWebhook, type WebhookResponse } from "./receive-webhook.js";
+import type { IncomingWebhook, WebhookResponse } from "./receive-webhook.js";
 import { createRejectionRecorder } from "./rejection-recorder.js";
 import { registerInboxSources } from "./sql/inbox-sources.js";
+import { receiveWithEvents, type WebhookEvents } from "./webhook-events.js";
 
 /** The inbox app reads the request id opskit's HTTP app sets, when there is one. */
 export interface InboxAppEnv {
@@ -54,6 +56,13 @@ export interface Inbox {
   sources: ReadonlyMap<string, Source>;
   /** Records the sources in `opskit.inbox_sources` (the CLI and console read them). */
   register(): Promise<void>;
+  /**
+   * Calls `listener` for each request this inbox answers in this process:
+   * `webhook.stored` (after the commit), `webhook.duplicate`,
+   * `webhook.rejected`. Returns the unsubscribe. A throwing listener is
+   * logged, never propagated to the request.
+   */
+  on: EventSource<WebhookEvents>["on"];
   /** Waits for in-flight writes and writes buffered rejections. */
   close(): Promise<void>;
 }
@@ -100,7 +109,10 @@ export function createInbox(options: CreateInboxOptions): Inbox {
     storeTimeoutMs: options.storeTimeoutMs ?? 4_000,
     now: options.now ?? Date.now,
   };
-  const receive = (request: IncomingWebhook) => receiveWebhook(deps, request);
+  const events = createEmitter<WebhookEvents>((err, event) =>
+    log.error({ err, event }, "an inbox event listener failed"),
+  );
+  const receive = receiveWithEvents(deps, events);
 
   const app = new Hono<InboxAppEnv>();
   app.post("/webhooks/:source", async (c) => {
@@ -207,6 +219,7 @@ export function createInbox(options: CreateInboxOptions): Inbox {
           maxAttempts: s.maxAttempts,
         })),
       ),
+    on: (event, listener) => events.on(event, listener),
     async close() {
       await writer.drain();
       await recorder.close();

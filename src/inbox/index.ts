@@ -30,6 +30,12 @@ export {
   type InboxAppEnv,
 } from "./create-inbox.js";
 export type { IncomingWebhook, WebhookResponse } from "./receive-webhook.js";
+export type {
+  WebhookDuplicateEvent,
+  WebhookEvents,
+  WebhookRejectedEvent,
+  WebhookStoredEvent,
+} from "./webhook-events.js";
 export { readKey, MAX_KEY_LENGTH } from "./event-keys.js";
 export { maskHeaders, MASKED } from "./mask-headers.js";
 export {
@@ -37,6 +43,8 @@ export {
   type InboxEventFilter,
   type InboxEventStatus,
 } from "./sql/inbox-event-filter.js";
+export { createInboxAdmin, type InboxAdmin } from "./inbox-admin.js";
+export type { InboxOverview } from "./sql/read-inbox-overview.js";
 export {
   countInboxEvents,
   findInboxEvent,

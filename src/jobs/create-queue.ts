@@ -1,32 +1,21 @@
 import type { Registry } from "prom-client";
-import type { Pool } from "../db/index.js";
+import type { Pool, Queryable } from "../db/index.js";
 import { OpskitError } from "../errors.js";
 import { createLogger, type Logger } from "../log/index.js";
 import type { Schedule } from "./define-schedule.js";
 import { parsePayload, type AnyTask, type Task } from "./define-task.js";
 import { createWorker, type WorkOptions, type Worker } from "./create-worker.js";
-import type { AddOptions, AddResult, Queryable } from "./job.js";
+import type { AddOptions, AddResult } from "./job.js";
 import { createJobMetrics, type JobMetrics } from "./job-metrics.js";
-import { rescueExpiredJobs, type RescueResult } from "./rescue-expired-jobs.js";
+import { createEmitter, type EventSource } from "../typed-emitter.js";
+import { createOutcomeEvents, type JobEvents } from "./job-events.js";
+import { createJobsAdmin } from "./jobs-admin.js";
+import type { RescueResult } from "./rescue-expired-jobs.js";
 import { createMaintenance, type MaintenanceResult } from "./run-maintenance.js";
-import { scheduleStatuses, type ScheduleStatus } from "./schedule-status.js";
+import type { ScheduleStatus } from "./schedule-status.js";
 import { insertJobs, type JobSpec } from "./sql/insert-jobs.js";
-import {
-  findJob,
-  jobStats,
-  listJobs,
-  type JobState,
-  type JobSummary,
-  type QueueStats,
-} from "./sql/inspect-jobs.js";
-import {
-  cancelJob,
-  pauseQueue,
-  resumeQueue,
-  retryDeadJob,
-  setQueueConcurrency,
-  type CancelResult,
-} from "./sql/queue-admin.js";
+import type { JobState, JobSummary, QueueStats } from "./sql/inspect-jobs.js";
+import type { CancelResult } from "./sql/queue-admin.js";
 
 export interface CreateQueueOptions {
   pool: Pool;
@@ -79,6 +68,12 @@ export interface Queue {
   rescue(): Promise<RescueResult>;
   /** One maintenance round now (promote, rescue, cron, prune when due). */
   maintain(): Promise<MaintenanceResult>;
+  /**
+   * Calls `listener` when a worker of this queue in this process has written
+   * an outcome: `job.completed`, `job.failed` (will retry), `job.dead`.
+   * Returns the unsubscribe. A throwing listener is logged, never propagated.
+   */
+  on: EventSource<JobEvents>["on"];
   /** Stops every worker this queue started (each within `budgetMs`). */
   close(budgetMs?: number): Promise<boolean>;
   readonly tasks: ReadonlyMap<string, AnyTask>;
@@ -137,6 +132,12 @@ export function createQueue(options: CreateQueueOptions): Queue {
     deadRetentionMs: options.deadRetentionMs,
     log,
   });
+  // The operator's methods are the admin handle's (one implementation).
+  const admin = createJobsAdmin(pool);
+  const events = createEmitter<JobEvents>((err, event) =>
+    log.error({ err, event }, "a queue event listener failed"),
+  );
+  const outcomes = createOutcomeEvents(events);
   const workers = new Set<Worker>();
   // One maintenance loop per queue, however many workers it starts.
   let maintainers = 0;
@@ -183,7 +184,10 @@ export function createQueue(options: CreateQueueOptions): Queue {
       );
     },
     work(o = {}) {
-      const worker = createWorker({ pool, tasks, log, keepHistory, prepared, metrics, add }, o);
+      const worker = createWorker(
+        { pool, tasks, log, keepHistory, prepared, metrics, outcomes, add },
+        o,
+      );
       const withMaintenance = o.maintenance ?? true;
       if (withMaintenance && maintainers++ === 0) maintenance.start(o.pollIntervalMs ?? 1_000);
       const handle: Worker = {
@@ -198,18 +202,19 @@ export function createQueue(options: CreateQueueOptions): Queue {
       workers.add(handle);
       return handle;
     },
-    cancel: (id) => cancelJob(pool, id),
-    retry: (id) => retryDeadJob(pool, id),
-    pause: (queue) => pauseQueue(pool, queue),
-    resume: (queue) => resumeQueue(pool, queue),
-    setGlobalConcurrency: (queue, n) => setQueueConcurrency(pool, queue, n),
-    stats: () => jobStats(pool),
-    list: (filter) => listJobs(pool, filter),
-    get: (id) => findJob(pool, id),
-    schedules: () => scheduleStatuses(pool),
+    cancel: (id) => admin.cancel(id),
+    retry: (id) => admin.retryDead(id),
+    pause: (queue) => admin.pause(queue),
+    resume: (queue) => admin.resume(queue),
+    setGlobalConcurrency: (queue, n) => admin.setConcurrency(queue, n),
+    stats: () => admin.stats(),
+    list: (filter) => admin.listByState(filter),
+    get: (id) => admin.find(id),
+    schedules: () => admin.schedules(),
     declaredSchedules: schedules,
-    rescue: () => rescueExpiredJobs(pool, { keepHistory }),
+    rescue: () => admin.rescue({ keepHistory }),
     maintain: () => maintenance.run(),
+    on: (event, listener) => events.on(event, listener),
     async close(budgetMs) {
       const results = await Promise.all([...workers].map((w) => w.stop(budgetMs)));
       return results.every(Boolean);

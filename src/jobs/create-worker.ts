@@ -6,6 +6,7 @@ import type { Logger } from "../log/index.js";
 import type { AnyTask } from "./define-task.js";
 import type { ClaimedJob } from "./job.js";
 import { JobAbort } from "./job-abort.js";
+import type { OutcomeEvents } from "./job-events.js";
 import type { JobMetrics } from "./job-metrics.js";
 import { listenForNotifications, type NotificationListener } from "./notification-listener.js";
 import { runJob, type RunJobOptions } from "./run-job.js";
@@ -71,6 +72,8 @@ export interface WorkerDeps {
   metrics: JobMetrics | undefined;
   /** The queue's own `add`, for handlers' follow-up jobs (`ctx.add`). */
   add: RunJobOptions["add"];
+  /** The queue's `on(…)` events, fired once an outcome is written. */
+  outcomes?: OutcomeEvents | undefined;
 }
 
 interface Running {
@@ -151,6 +154,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     onSettled: (batch, applied) => {
       for (const s of batch) forget(s.id, s.attempt);
       deps.metrics?.settled(batch, applied);
+      deps.outcomes?.settled(batch, applied);
       // Written outcomes free capacity.
       if (moreWaiting) poke();
     },
@@ -240,6 +244,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
       meanRunMs = meanRunMs === undefined ? ms : meanRunMs * 0.9 + ms * 0.1;
       deps.metrics?.finished(job, settlement?.outcome, ms / 1000);
       if (settlement) {
+        deps.outcomes?.ran(job);
         settler.add(settlement);
         settling = true;
       }

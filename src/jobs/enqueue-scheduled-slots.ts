@@ -1,4 +1,4 @@
-import type { Queryable } from "./job.js";
+import type { Queryable } from "../db/index.js";
 import { lastSlotAtOrBefore, slotsBetween, type Schedule } from "./define-schedule.js";
 import { insertJobs, type JobSpec } from "./sql/insert-jobs.js";
 

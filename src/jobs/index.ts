@@ -14,9 +14,14 @@ export {
 export { createQueue, type CreateQueueOptions, type JobToAdd, type Queue } from "./create-queue.js";
 export type { QueueSelection, WorkOptions, Worker } from "./create-worker.js";
 export type { JobContext } from "./job-context.js";
+export type { JobEvents, JobFailureEvent, JobOutcomeEvent } from "./job-events.js";
 export type { AddOptions, AddResult, JobError, Queryable } from "./job.js";
 export { backoffDelay, DEFAULT_BACKOFF, type Backoff, type BackoffSpec } from "./backoff.js";
 export type { QueueStats, JobState, JobSummary } from "./sql/inspect-jobs.js";
+export { createJobsAdmin, type JobsAdmin, type PruneJobsOptions } from "./jobs-admin.js";
+export { PAYLOAD_SCAN_LIMIT, type JobFilter, type JobListRow } from "./sql/search-jobs.js";
+export type { ChartData } from "./sql/read-job-charts.js";
+export { createBacklogSampler, type BacklogSampler } from "./backlog-sampler.js";
 export { findJob, JOB_STATES, jobStats, listJobs } from "./sql/inspect-jobs.js";
 export type { CancelResult } from "./sql/queue-admin.js";
 export { scheduleStatuses, type ScheduleStatus } from "./schedule-status.js";

@@ -1,6 +1,7 @@
+import type { Queryable } from "../db/index.js";
 import type { Logger } from "../log/index.js";
 import type { Task } from "./define-task.js";
-import type { AddOptions, AddResult, Queryable } from "./job.js";
+import type { AddOptions, AddResult } from "./job.js";
 
 /** What a handler gets besides its payload. */
 export interface JobContext {

@@ -1,9 +1,8 @@
+import type { Queryable } from "../db/index.js";
 import type { BackoffSpec } from "./backoff.js";
 
-/** Something that runs queries: a pool, or a client inside the caller's transaction. */
-export interface Queryable {
-  query: import("pg").Pool["query"];
-}
+// Re-exported: `opskit/jobs` has always exported it (its users type `tx` with it).
+export type { Queryable };
 
 /** A job as a worker claimed it. Ids are strings (bigint in Postgres). */
 export interface ClaimedJob {

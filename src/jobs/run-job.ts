@@ -1,8 +1,9 @@
+import type { Queryable } from "../db/index.js";
 import { OpskitError, isOpskitError, toError } from "../errors.js";
 import { runWithLogContext, type Logger } from "../log/index.js";
 import { DEFAULT_BACKOFF, backoffDelay } from "./backoff.js";
 import { parsePayload, type AnyTask } from "./define-task.js";
-import type { AddOptions, AddResult, ClaimedJob, JobError, Queryable, Settlement } from "./job.js";
+import type { AddOptions, AddResult, ClaimedJob, JobError, Settlement } from "./job.js";
 import type { JobAbort } from "./job-abort.js";
 import type { JobContext } from "./job-context.js";
 import { heartbeatJob, saveCheckpoint, saveProgress } from "./sql/heartbeat-worker.js";

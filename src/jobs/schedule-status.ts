@@ -1,5 +1,5 @@
+import type { Queryable } from "../db/index.js";
 import { Cron } from "croner";
-import type { Queryable } from "./job.js";
 import { lastSlotAtOrBefore } from "./define-schedule.js";
 
 export interface ScheduleStatus {

@@ -1,6 +1,7 @@
+import type { Queryable } from "../db/index.js";
 import type { Logger } from "../log/index.js";
 import { toError } from "../errors.js";
-import type { Queryable, Settlement } from "./job.js";
+import type { Settlement } from "./job.js";
 import { settleJobs } from "./sql/settle-jobs.js";
 
 export interface Settler {

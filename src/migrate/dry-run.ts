@@ -1,4 +1,5 @@
 import pg from "pg";
+import { withClient } from "../db/index.js";
 import { toError } from "../errors.js";
 import { createHistorySql } from "./history.js";
 import { findPrechecks, runPrechecks, type PrecheckResult } from "./data-prechecks.js";
@@ -78,62 +79,59 @@ export interface DryRunReport {
  */
 export async function dryRunMigrations(options: DryRunOptions): Promise<DryRunReport> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
-  const client = new pg.Client({
-    connectionString: options.connectionString,
-    application_name: "opskit-migrate-dry-run",
-  });
-  await client.connect();
-  try {
-    const status = await planMigrations(client, options.sources, schema);
-    const blocked = blockingProblem(status, options.allowOutOfOrder ?? false);
-    if (blocked) return report("rolled_back", [], [], blocked);
-    const { rows } = await client.query<{ v: string }>(
-      "select current_setting('server_version_num') as v",
-    );
-    const pgVersion = Math.floor(Number(rows[0]?.v) / 10000);
-    const timeouts = {
-      lockTimeoutMs: options.lockTimeoutMs ?? 5_000,
-      statementTimeoutMs: options.statementTimeoutMs ?? 0,
-    };
-    const files: PreparedMigration[] = [];
-    for (const file of runnable(status, options.allowOutOfOrder ?? false)) {
-      const ready = await prepareMigration(file, timeouts, pgVersion);
-      if (!("transactional" in ready)) return report("rolled_back", [], [], ready);
-      files.push(ready);
-    }
-    const prechecks = await runPrechecks(
-      client,
-      files.flatMap(findPrechecks),
-      options.precheckTimeoutMs ?? 30_000,
-    );
-    if (files.every((f) => f.transactional)) {
-      return await onTarget(client, files, prechecks, schema);
-    }
-    // This session would keep the target from serving as a template for the copy.
-    await client.end();
-    const scratch = await createScratchDatabase(options.connectionString, {
-      copy: true,
-      prefix: "opskit_dry_run",
-    });
-    const copy = new pg.Client({
-      connectionString: scratch.url,
-      application_name: "opskit-migrate-dry-run",
-    });
-    try {
-      await copy.connect();
-      await copy.query(createHistorySql(schema));
-      const observed = await observe(copy, files, true);
-      return {
-        ...report("clone", observed, prechecks, observed.find((f) => f.failure)?.failure),
-        copy: scratch.method === "dump" ? "dump" : "template",
+  return withClient(
+    options.connectionString,
+    { application_name: "opskit-migrate-dry-run" },
+    async (client) => {
+      const status = await planMigrations(client, options.sources, schema);
+      const blocked = blockingProblem(status, options.allowOutOfOrder ?? false);
+      if (blocked) return report("rolled_back", [], [], blocked);
+      const { rows } = await client.query<{ v: string }>(
+        "select current_setting('server_version_num') as v",
+      );
+      const pgVersion = Math.floor(Number(rows[0]?.v) / 10000);
+      const timeouts = {
+        lockTimeoutMs: options.lockTimeoutMs ?? 5_000,
+        statementTimeoutMs: options.statementTimeoutMs ?? 0,
       };
-    } finally {
-      await copy.end().catch(() => undefined);
-      await scratch.drop();
-    }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+      const files: PreparedMigration[] = [];
+      for (const file of runnable(status, options.allowOutOfOrder ?? false)) {
+        const ready = await prepareMigration(file, timeouts, pgVersion);
+        if (!("transactional" in ready)) return report("rolled_back", [], [], ready);
+        files.push(ready);
+      }
+      const prechecks = await runPrechecks(
+        client,
+        files.flatMap(findPrechecks),
+        options.precheckTimeoutMs ?? 30_000,
+      );
+      if (files.every((f) => f.transactional)) {
+        return await onTarget(client, files, prechecks, schema);
+      }
+      // This session would keep the target from serving as a template for the copy.
+      await client.end();
+      const scratch = await createScratchDatabase(options.connectionString, {
+        copy: true,
+        prefix: "opskit_dry_run",
+      });
+      try {
+        return await withClient(
+          scratch.url,
+          { application_name: "opskit-migrate-dry-run" },
+          async (copy) => {
+            await copy.query(createHistorySql(schema));
+            const observed = await observe(copy, files, true);
+            return {
+              ...report("clone", observed, prechecks, observed.find((f) => f.failure)?.failure),
+              copy: scratch.method === "dump" ? ("dump" as const) : ("template" as const),
+            };
+          },
+        );
+      } finally {
+        await scratch.drop();
+      }
+    },
+  );
 }
 
 async function onTarget(

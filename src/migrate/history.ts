@@ -1,4 +1,5 @@
 import pg from "pg";
+import type { Queryable } from "../db/index.js";
 import { createAuditLogSql } from "../audit/index.js";
 
 export { recordAudit, type AuditEntry } from "../audit/index.js";
@@ -64,7 +65,6 @@ export interface MigrationProgress {
 }
 
 /** A pool or a client: anything that runs a query. */
-export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.ClientBase, "query">;
 
 async function tableExists(client: Queryable, schema: string, table: string): Promise<boolean> {
   const { rows } = await client.query<{ ok: boolean }>("select to_regclass($1) is not null as ok", [

@@ -1,5 +1,6 @@
+import type { Queryable } from "../db/index.js";
 import { loadMigrationFiles, type MigrationFile } from "./migration-files.js";
-import { readHistory, readProgress, type Queryable } from "./history.js";
+import { readHistory, readProgress } from "./history.js";
 
 /** A directory of migrations and the name its history rows carry. */
 export interface MigrationSource {

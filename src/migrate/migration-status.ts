@@ -1,5 +1,4 @@
-import pg from "pg";
-import type { Queryable } from "./history.js";
+import { withClient, type Queryable } from "../db/index.js";
 import { planMigrations, type MigrationSource, type MigrationStatus } from "./migration-plan.js";
 import { DEFAULT_SCHEMA } from "./runner.js";
 
@@ -17,14 +16,9 @@ export async function migrationStatus(
 ): Promise<MigrationStatus> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   if ("db" in options) return planMigrations(options.db, options.sources, schema);
-  const client = new pg.Client({
-    connectionString: options.connectionString,
-    application_name: "opskit-migrate-status",
-  });
-  await client.connect();
-  try {
-    return await planMigrations(client, options.sources, schema);
-  } finally {
-    await client.end();
-  }
+  return withClient(
+    options.connectionString,
+    { application_name: "opskit-migrate-status" },
+    (client) => planMigrations(client, options.sources, schema),
+  );
 }

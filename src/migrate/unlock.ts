@@ -1,4 +1,4 @@
-import pg from "pg";
+import { withClient } from "../db/index.js";
 import { qualified, recordAudit } from "./history.js";
 import {
   findLockHolder,
@@ -41,53 +41,52 @@ export interface UnlockOutcome {
  */
 export async function unlockMigrations(options: UnlockOptions): Promise<UnlockOutcome> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
-  const client = new pg.Client({
-    connectionString: options.connectionString,
-    application_name: "opskit-migrate-unlock",
-  });
-  await client.connect();
-  try {
-    const holder = await findLockHolder(client, lockKeyOf(options));
-    const prismaHolder = await findPrismaLockHolder(client);
-    const prisma = prismaHolder && {
-      holder: prismaHolder,
-      advice:
-        `Prisma Migrate's lock (${PRISMA_LOCK_KEY}) is held by pid ${prismaHolder.pid}. If no \`prisma migrate\` ` +
-        `is running, end that session: select pg_terminate_backend(${prismaHolder.pid});`,
-    };
-    if (!holder) return { holder, terminated: false, reason: "the migration lock is free", prisma };
-    if (!isStaleHolder(holder, options.staleSeconds * 1000)) {
+  return withClient(
+    options.connectionString,
+    { application_name: "opskit-migrate-unlock" },
+    async (client) => {
+      const holder = await findLockHolder(client, lockKeyOf(options));
+      const prismaHolder = await findPrismaLockHolder(client);
+      const prisma = prismaHolder && {
+        holder: prismaHolder,
+        advice:
+          `Prisma Migrate's lock (${PRISMA_LOCK_KEY}) is held by pid ${prismaHolder.pid}. If no \`prisma migrate\` ` +
+          `is running, end that session: select pg_terminate_backend(${prismaHolder.pid});`,
+      };
+      if (!holder)
+        return { holder, terminated: false, reason: "the migration lock is free", prisma };
+      if (!isStaleHolder(holder, options.staleSeconds * 1000)) {
+        return {
+          holder,
+          terminated: false,
+          reason: whyNotStale(holder, options.staleSeconds),
+          prisma,
+        };
+      }
+      const terminated = await terminateHolder(client, holder);
+      const audit = await client.query<{ ok: boolean }>(
+        "select to_regclass($1) is not null as ok",
+        [qualified(schema, "audit_log")],
+      );
+      if (terminated && audit.rows[0]?.ok) {
+        await recordAudit(client, schema, {
+          actor: options.actor ?? runnerIdentity(),
+          action: "migrate.unlock",
+          target: `pid ${holder.pid}`,
+          params: { ...holder, stale_seconds: options.staleSeconds },
+          result: "terminated",
+        });
+      }
       return {
         holder,
-        terminated: false,
-        reason: whyNotStale(holder, options.staleSeconds),
+        terminated,
+        reason: terminated
+          ? `terminated: a runner session idle for ${holder.age_seconds} s (≥ ${options.staleSeconds} s)`
+          : "pg_terminate_backend returned false (the session had already ended, or permission denied)",
         prisma,
       };
-    }
-    const terminated = await terminateHolder(client, holder);
-    const audit = await client.query<{ ok: boolean }>("select to_regclass($1) is not null as ok", [
-      qualified(schema, "audit_log"),
-    ]);
-    if (terminated && audit.rows[0]?.ok) {
-      await recordAudit(client, schema, {
-        actor: options.actor ?? runnerIdentity(),
-        action: "migrate.unlock",
-        target: `pid ${holder.pid}`,
-        params: { ...holder, stale_seconds: options.staleSeconds },
-        result: "terminated",
-      });
-    }
-    return {
-      holder,
-      terminated,
-      reason: terminated
-        ? `terminated: a runner session idle for ${holder.age_seconds} s (≥ ${options.staleSeconds} s)`
-        : "pg_terminate_backend returned false (the session had already ended, or permission denied)",
-      prisma,
-    };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+    },
+  );
 }
 
 function whyNotStale(holder: LockHolder, staleSeconds: number): string {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import pg from "pg";
 import type { Logger } from "../log/index.js";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../db/index.js";
+import { startEmbeddedPostgres, withClient, type EmbeddedPostgresHandle } from "../db/index.js";
 
 export interface ServiceDatabase {
   url: string;
@@ -27,16 +27,12 @@ export async function resolveDatabase(options: {
     dataDir,
     onLog: (line) => dbLog.debug(line.trim()),
   });
-  const admin = new pg.Client({ connectionString: embedded.url });
-  await admin.connect();
-  try {
+  await withClient(embedded.url, {}, async (admin) => {
     const { rowCount } = await admin.query("select 1 from pg_database where datname = $1", [
       options.database,
     ]);
     if (!rowCount) await admin.query(`create database ${pg.escapeIdentifier(options.database)}`);
-  } finally {
-    await admin.end();
-  }
+  });
   dbLog.info(
     { port: embedded.port, reused: !embedded.owned },
     embedded.owned ? "embedded Postgres started" : "reusing the embedded Postgres already running",

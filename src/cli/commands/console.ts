@@ -7,7 +7,7 @@ import { createLogger } from "../../log/index.js";
 import { toolkitMigrationsDir, type MigrationSource } from "../../migrate/index.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
-import { databaseUrl } from "./migrate.js";
+import { databaseUrl } from "../command-kit.js";
 
 export const consoleCommand: Command = {
   name: "console",

@@ -4,13 +4,14 @@ import {
   createPool,
   describeConnectionTarget,
   probePoolerMode,
+  withClient,
 } from "../../db/index.js";
-import { jobStats, scheduleStatuses } from "../../jobs/index.js";
-import pg from "pg";
+import { createJobsAdmin } from "../../jobs/index.js";
 import { describeHolder, findLockHolder, lockKeyOf, migrationStatus } from "../../migrate/index.js";
 import { migrationSources } from "./migrate.js";
 import { parse } from "../args.js";
 import { EXIT, type Command } from "../cli-error.js";
+import { databaseUrlOrEnv, print } from "../command-kit.js";
 import { loadManifest } from "../load-manifest.js";
 
 interface Finding {
@@ -47,7 +48,7 @@ One line per check. Exit 1 when any check fails (warnings do not fail).`,
         detail: `${missing.length} missing, ${invalid.length} invalid, ${unknown.length} unknown; run opskit config check`,
       });
     }
-    const url = values["database-url"] ?? process.env.DATABASE_URL;
+    const url = databaseUrlOrEnv(values);
     if (!url) {
       findings.push({
         check: "database",
@@ -58,7 +59,7 @@ One line per check. Exit 1 when any check fails (warnings do not fail).`,
       await checkDatabaseFindings(url, values.dir, findings);
     }
     if (values.json)
-      io.out(JSON.stringify({ ok: !findings.some((f) => f.status === "fail"), findings }));
+      print(io, true, { ok: !findings.some((f) => f.status === "fail"), findings }, "");
     else for (const f of findings) io.out(`${MARK[f.status]}  ${f.check.padEnd(12)} ${f.detail}`);
     return findings.some((f) => f.status === "fail") ? EXIT.failure : EXIT.ok;
   },
@@ -99,12 +100,10 @@ async function checkDatabaseFindings(url: string, dir: string | undefined, findi
 async function jobFindings(url: string, findings: Finding[]) {
   const pool = createPool({ connectionString: url, applicationName: "opskit-doctor", max: 1 });
   try {
-    const exists = await pool.query<{ ok: boolean }>(
-      "select to_regclass('opskit.jobs') is not null as ok",
-    );
-    if (!exists.rows[0]?.ok) return;
-    const stats = await jobStats(pool);
-    const late = (await scheduleStatuses(pool)).filter((s) => s.late).map((s) => s.name);
+    const jobs = createJobsAdmin(pool);
+    if (!(await jobs.installed())) return;
+    const stats = await jobs.stats();
+    const late = (await jobs.schedules()).filter((s) => s.late).map((s) => s.name);
     const total = (key: "ready" | "running" | "stuck" | "dead") =>
       stats.reduce((n, q) => n + q[key], 0);
     const oldest = Math.max(0, ...stats.map((q) => q.oldestReadyAgeSeconds));
@@ -129,9 +128,7 @@ async function jobFindings(url: string, findings: Finding[]) {
 }
 
 async function migrationFindings(url: string, dir: string | undefined, findings: Finding[]) {
-  const client = new pg.Client({ connectionString: url, application_name: "opskit-doctor" });
-  await client.connect();
-  try {
+  await withClient(url, { application_name: "opskit-doctor" }, async (client) => {
     const holder = await findLockHolder(client, lockKeyOf({}));
     if (holder) {
       findings.push({
@@ -157,7 +154,5 @@ async function migrationFindings(url: string, dir: string | undefined, findings:
           ? `${pending} pending: deploy them one at a time`
           : `${pending} pending`,
     });
-  } finally {
-    await client.end();
-  }
+  });
 }

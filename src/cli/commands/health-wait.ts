@@ -1,4 +1,4 @@
-import { parseDuration } from "../../config/index.js";
+import { parseDurationFlag } from "../command-kit.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command, type Output } from "../cli-error.js";
 
@@ -34,8 +34,8 @@ Prints each change in what it sees. Exit 0 healthy, 1 timed out.`,
       throw new UsageError(`Not a URL: ${target}`);
     }
     if (url.pathname === "/" || url.pathname === "") url.pathname = "/health";
-    const timeoutMs = duration(values.timeout, "--timeout");
-    const intervalMs = duration(values.interval, "--interval");
+    const timeoutMs = parseDurationFlag(values.timeout, "--timeout");
+    const intervalMs = parseDurationFlag(values.interval, "--interval");
     const expect = values["expect-version"];
     const deadline = Date.now() + timeoutMs;
     let last = "";
@@ -61,14 +61,6 @@ Prints each change in what it sees. Exit 0 healthy, 1 timed out.`,
     }
   },
 };
-
-function duration(text: string | undefined, flag: string): number {
-  try {
-    return parseDuration(text ?? "");
-  } catch {
-    throw new UsageError(`${flag} expects a duration like 500ms, 30s, 2m.`);
-  }
-}
 
 async function probe(url: URL, timeoutMs: number): Promise<Seen> {
   try {

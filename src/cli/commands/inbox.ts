@@ -1,28 +1,22 @@
 import {
-  countInboxEvents,
+  createInboxAdmin,
   EVENT_STATUSES,
-  findInboxEvent,
-  listInboxEvents,
-  listInboxRejections,
-  listInboxSources,
-  pauseInboxSource,
-  pruneInboxPayloads,
-  replayInboxEvent,
-  replayInboxEvents,
-  resumeInboxSource,
+  type InboxAdmin,
   type InboxEventFilter,
   type InboxEventStatus,
 } from "../../inbox/index.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
-import {
-  actor,
-  inboxBaseOptions,
-  parseDate,
-  parsePositive,
-  table,
-  withInboxDatabase,
-} from "./inbox-database.js";
+import { databaseOptions as inboxBaseOptions, table, withCliPool } from "../command-kit.js";
+import { actor, parseDate, parsePositive } from "./inbox-flags.js";
+
+/** Runs `fn` with the inbox admin handle on the command's database. */
+function withInboxAdmin<T>(
+  values: { "database-url"?: string | undefined },
+  fn: (inbox: InboxAdmin) => Promise<T>,
+): Promise<T> {
+  return withCliPool(values, (pool) => fn(createInboxAdmin(pool)));
+}
 
 const filterOptions = {
   source: { type: "string" },
@@ -74,12 +68,9 @@ and its events counted by status with the oldest.`,
       sources: { type: "boolean" },
     });
     const limit = parsePositive(values.limit, "--limit") ?? 50;
-    return withInboxDatabase(values["database-url"], async (pool) => {
+    return withInboxAdmin(values, async (inbox) => {
       if (values.sources) {
-        const [sources, counts] = await Promise.all([
-          listInboxSources(pool),
-          countInboxEvents(pool),
-        ]);
+        const [sources, counts] = await Promise.all([inbox.listSources(), inbox.countEvents()]);
         const rows = sources.map((s) => ({
           source: s.name,
           verifier: s.verifier,
@@ -96,11 +87,11 @@ and its events counted by status with the oldest.`,
         return EXIT.ok;
       }
       if (values.rejections) {
-        const rows = await listInboxRejections(pool, { source: values.source, limit });
+        const rows = await inbox.listRejections({ source: values.source, limit });
         io.out(values.json ? json({ rejections: rows }) : table(rows));
         return EXIT.ok;
       }
-      const events = await listInboxEvents(pool, {
+      const events = await inbox.listEvents({
         ...filterFrom(values),
         limit,
         ...(values.before ? { beforeId: values.before } : {}),
@@ -137,8 +128,8 @@ prints the raw payload (JSON output always carries it as base64).`,
     const { values, positionals } = parse(args, { ...inboxBaseOptions, body: { type: "boolean" } });
     const id = positionals[0];
     if (!id) throw new UsageError("Give the event ID.");
-    return withInboxDatabase(values["database-url"], async (pool) => {
-      const event = await findInboxEvent(pool, id);
+    return withInboxAdmin(values, async (inbox) => {
+      const event = await inbox.findEvent(id);
       if (!event) {
         io.err(`No inbox event ${id}.`);
         return EXIT.failure;
@@ -192,10 +183,10 @@ Only processed and dead events with their payload can be replayed.`,
     const reason = values.reason ?? "";
     const dryRun = !id && !values.yes;
     if (!dryRun && !reason.trim()) throw new UsageError("--reason WHY is required to replay.");
-    return withInboxDatabase(values["database-url"], async (pool) => {
+    return withInboxAdmin(values, async (inbox) => {
       const result = id
-        ? await replayInboxEvent(pool, id, { by, reason })
-        : await replayInboxEvents(pool, filter, { by, reason, dryRun });
+        ? await inbox.replay(id, { by, reason })
+        : await inbox.replayMany(filter, { by, reason, dryRun });
       if (values.json) io.out(json(result));
       else if (result.dryRun)
         io.out(
@@ -220,8 +211,8 @@ export const inboxPause: Command = {
     const source = positionals[0];
     if (!source) throw new UsageError("Give the SOURCE.");
     if (!values.reason?.trim()) throw new UsageError("--reason WHY is required.");
-    return withInboxDatabase(values["database-url"], async (pool) => {
-      const row = await pauseInboxSource(pool, source, {
+    return withInboxAdmin(values, async (inbox) => {
+      const row = await inbox.pauseSource(source, {
         by: actor(values.by),
         reason: values.reason!,
       });
@@ -243,8 +234,8 @@ export const inboxResume: Command = {
     const { values, positionals } = parse(args, inboxBaseOptions);
     const source = positionals[0];
     if (!source) throw new UsageError("Give the SOURCE.");
-    return withInboxDatabase(values["database-url"], async (pool) => {
-      const row = await resumeInboxSource(pool, source);
+    return withInboxAdmin(values, async (inbox) => {
+      const row = await inbox.resumeSource(source);
       io.out(values.json ? json(row) : `resumed ${source}`);
       return EXIT.ok;
     });
@@ -271,8 +262,8 @@ are skipped).`,
     });
     const batchSize = parsePositive(values["batch-size"], "--batch-size");
     const maxBatches = parsePositive(values["max-batches"], "--max-batches");
-    return withInboxDatabase(values["database-url"], async (pool) => {
-      const result = await pruneInboxPayloads(pool, {
+    return withInboxAdmin(values, async (inbox) => {
+      const result = await inbox.prunePayloads({
         source: values.source,
         olderThanDays: parsePositive(values["older-than-days"], "--older-than-days"),
         ...(batchSize ? { batchSize } : {}),

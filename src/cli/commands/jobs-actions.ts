@@ -1,15 +1,20 @@
-import { rescueExpiredJobs } from "../../jobs/rescue-expired-jobs.js";
-import { pruneJobs } from "../../jobs/sql/maintain-jobs.js";
-import {
-  cancelJob,
-  pauseQueue,
-  resumeQueue,
-  retryDeadJob,
-  retryDeadJobs,
-} from "../../jobs/sql/queue-admin.js";
+import { createJobsAdmin, type JobsAdmin } from "../../jobs/index.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
-import { common, parseAge, print, withJobsDb } from "./jobs.js";
+import {
+  databaseOptions as common,
+  parseDurationFlag,
+  print,
+  withCliPool,
+} from "../command-kit.js";
+
+/** Runs `fn` with the jobs admin handle on the command's database. */
+function withJobsAdmin<T>(
+  values: { "database-url"?: string | undefined },
+  fn: (jobs: JobsAdmin) => Promise<T>,
+): Promise<T> {
+  return withCliPool(values, (pool) => fn(createJobsAdmin(pool)));
+}
 
 export const jobsRetry: Command = {
   name: "jobs retry",
@@ -27,17 +32,17 @@ attempts. Exit 1 when an id is not a dead job.`,
     });
     if (values["all-dead"]) {
       if (positionals.length) throw new UsageError("Give ids or --all-dead, not both.");
-      const retried = await withJobsDb(values, (pool) =>
-        retryDeadJobs(pool, { task: values.task, queue: values.queue }),
+      const retried = await withJobsAdmin(values, (jobs) =>
+        jobs.retryAllDead({ task: values.task, queue: values.queue }),
       );
       print(io, values.json, { retried }, `retried ${retried} dead job(s)`);
       return EXIT.ok;
     }
     if (positionals.length === 0) throw new UsageError("Give one or more job ids, or --all-dead.");
-    const results = await withJobsDb(values, async (pool) => {
+    const results = await withJobsAdmin(values, async (jobs) => {
       const out: { id: string; retried: boolean }[] = [];
       for (const id of positionals)
-        out.push({ id, retried: /^\d{1,19}$/.test(id) && (await retryDeadJob(pool, id)) });
+        out.push({ id, retried: /^\d{1,19}$/.test(id) && (await jobs.retryDead(id)) });
       return out;
     });
     print(
@@ -63,7 +68,7 @@ unfinished job has that id.`,
     const id = positionals[0];
     if (!id || positionals.length > 1 || !/^\d{1,19}$/.test(id))
       throw new UsageError("Give one job id.");
-    const result = await withJobsDb(values, (pool) => cancelJob(pool, id));
+    const result = await withJobsAdmin(values, (jobs) => jobs.cancel(id));
     const text = {
       cancelled: `cancelled ${id}`,
       cancelling: `${id} is running: its worker was told to stop it`,
@@ -86,8 +91,8 @@ function queueSwitch(name: "pause" | "resume"): Command {
       const { values, positionals } = parse(args, common);
       const queue = positionals[0];
       if (!queue || positionals.length > 1) throw new UsageError("Give one queue name.");
-      await withJobsDb(values, (pool) =>
-        name === "pause" ? pauseQueue(pool, queue) : resumeQueue(pool, queue),
+      await withJobsAdmin(values, (jobs) =>
+        name === "pause" ? jobs.pause(queue) : jobs.resume(queue),
       );
       print(
         io,
@@ -111,7 +116,7 @@ Each is retried at once (counted as an attempt), dead if it was its last
 attempt, or cancelled if that was requested.`,
   async run(args, io) {
     const { values } = parse(args, common);
-    const result = await withJobsDb(values, (pool) => rescueExpiredJobs(pool));
+    const result = await withJobsAdmin(values, (jobs) => jobs.rescue());
     print(
       io,
       values.json,
@@ -132,10 +137,16 @@ export const jobsPrune: Command = {
       "history-older-than": { type: "string" },
       "dead-older-than": { type: "string" },
     });
-    const historyMs = parseAge(values["history-older-than"] ?? "7d", "--history-older-than");
-    const deadMs = parseAge(values["dead-older-than"] ?? "30d", "--dead-older-than");
-    const pruned = await withJobsDb(values, (pool) =>
-      pruneJobs(pool, { historyMs, deadMs, workerMs: 86_400_000, maxBatches: 1_000 }),
+    const historyOlderThanMs = parseDurationFlag(
+      values["history-older-than"] ?? "7d",
+      "--history-older-than",
+    );
+    const deadOlderThanMs = parseDurationFlag(
+      values["dead-older-than"] ?? "30d",
+      "--dead-older-than",
+    );
+    const pruned = await withJobsAdmin(values, (jobs) =>
+      jobs.prune({ historyOlderThanMs, deadOlderThanMs, maxBatches: 1_000 }),
     );
     print(
       io,

@@ -1,14 +1,15 @@
 import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
-// The linter's own modules rather than the migrate area's index: the index
-// pulls in the runner (pg, the db area), and a lint in a pre-commit hook
-// should start fast. pg is loaded only with --database-url.
+// The linter's own index rather than the migrate area's: that one pulls in
+// the runner (pg, the db area), and a lint in a pre-commit hook should start
+// fast. The database side is loaded only with --database-url.
 import {
   formatFindings,
   LINT_FORMATS,
+  lintMigrations,
+  parsePgVersion,
   type LintFormat,
-} from "../../migrate/lint/format-findings.js";
-import { lintMigrations, parsePgVersion } from "../../migrate/lint/lint-migrations.js";
+} from "../../migrate/lint/index.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
 
@@ -31,15 +32,13 @@ function opskitVersion(): string {
 }
 
 async function appliedMigrations(url: string) {
-  const { default: pg } = await import("pg");
-  const { readHistory } = await import("../../migrate/history.js");
-  const client = new pg.Client({ connectionString: url, application_name: "opskit-migrate-lint" });
-  await client.connect();
-  try {
-    return (await readHistory(client, "opskit")).map(({ source, name }) => ({ source, name }));
-  } finally {
-    await client.end();
-  }
+  const [{ withClient }, { readHistory }] = await Promise.all([
+    import("../../db/index.js"),
+    import("../../migrate/index.js"),
+  ]);
+  return withClient(url, { application_name: "opskit-migrate-lint" }, async (client) =>
+    (await readHistory(client, "opskit")).map(({ source, name }) => ({ source, name })),
+  );
 }
 
 export const migrateLint: Command = {

@@ -11,22 +11,11 @@ import {
   type MigrationSource,
 } from "../../migrate/index.js";
 import { describeConnectionTarget } from "../../db/index.js";
-import { parseDuration } from "../../config/index.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
-
-const connection = {
-  "database-url": { type: "string" },
-  json: { type: "boolean" },
-} as const;
+import { databaseOptions as connection, databaseUrl, parseDurationFlag } from "../command-kit.js";
 
 const withDir = { ...connection, dir: { type: "string" } } as const;
-
-export function databaseUrl(values: { "database-url"?: string | undefined }): string {
-  const url = values["database-url"] ?? process.env.DATABASE_URL;
-  if (!url) throw new UsageError("Give --database-url URL or set DATABASE_URL.");
-  return url;
-}
 
 /** The toolkit's own migrations, then the service's directory: the runner's order. */
 export function migrationSources(dir: string | undefined): MigrationSource[] {
@@ -35,15 +24,6 @@ export function migrationSources(dir: string | undefined): MigrationSource[] {
     { source: "opskit", dir: toolkitMigrationsDir },
     { source: "app", dir },
   ];
-}
-
-function milliseconds(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return parseDuration(text);
-  } catch {
-    throw new UsageError(`${flag} expects a duration like 500ms, 30s, 2m.`);
-  }
 }
 
 export const migrateUp: Command = {
@@ -65,8 +45,8 @@ session older than --stale-lock is terminated and audited.`,
       "allow-out-of-order": { type: "boolean" },
     });
     const url = databaseUrl(values);
-    const lockWaitMs = milliseconds(values["lock-wait"], "--lock-wait");
-    const staleLockMs = milliseconds(values["stale-lock"], "--stale-lock");
+    const lockWaitMs = parseDurationFlag(values["lock-wait"], "--lock-wait");
+    const staleLockMs = parseDurationFlag(values["stale-lock"], "--stale-lock");
     const outcome = await migrate({
       connectionString: url,
       sources: migrationSources(values.dir),

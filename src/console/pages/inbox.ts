@@ -1,18 +1,9 @@
 import {
   EVENT_STATUSES,
-  findInboxEvent,
-  listInboxEvents,
-  listInboxRejections,
-  listInboxSources,
-  pauseInboxSource,
-  replayInboxEvent,
-  replayInboxEvents,
-  resumeInboxSource,
   type InboxEventFilter,
   type InboxEventStatus,
   type InboxEventSummary,
 } from "../../inbox/index.js";
-import { findInboxEventsByDedupeKey } from "../sql/console-inbox.js";
 import { OpskitError } from "../../errors.js";
 import { newRequestKey, runBulkAction } from "../bulk-action.js";
 import type { ConsoleContext } from "../console-router.js";
@@ -78,12 +69,12 @@ export function showBody(body: Buffer | null): string {
 
 /** Inbox: sources, events, event detail; replay one or by filter, pause and resume a source. */
 export function registerInboxScreen(deps: ScreenDeps): void {
-  const { router, pool } = deps;
+  const { router, pool, inbox } = deps;
   const base = router.basePath;
   const queryOf = (c: ConsoleContext) => c.req.query() as Record<string, string | undefined>;
 
   const sources = definePanel(deps, "inbox-sources", "Sources", async (c) => {
-    const rows = await listInboxSources(pool);
+    const rows = await inbox.listSources();
     return table(
       ["source", "verifier", "secrets", "retention", "status", ""],
       rows.map((s) => {
@@ -126,10 +117,8 @@ export function registerInboxScreen(deps: ScreenDeps): void {
     const filter = parseEventFilter(q);
     const rows =
       filter.dedupeKey !== undefined && filter.source === undefined
-        ? (await findInboxEventsByDedupeKey(pool, filter.dedupeKey)).filter((e) =>
-            matches(e, filter),
-          )
-        : await listInboxEvents(pool, {
+        ? (await inbox.findEventsByDedupeKey(filter.dedupeKey)).filter((e) => matches(e, filter))
+        : await inbox.listEvents({
             ...filter,
             limit: PAGE,
             ...(before ? { beforeId: before } : {}),
@@ -168,7 +157,7 @@ export function registerInboxScreen(deps: ScreenDeps): void {
   });
 
   const rejections = definePanel(deps, "inbox-rejections", "Recent rejected requests", async () => {
-    const rows = await listInboxRejections(pool, { limit: 10 });
+    const rows = await inbox.listRejections({ limit: 10 });
     return table(
       ["at", "source", "reason", "status", "delivery id", "detail"],
       rows.map(
@@ -219,7 +208,7 @@ export function registerInboxScreen(deps: ScreenDeps): void {
 
   router.page(`/inbox/events/:id${ID}`, "Inbox event", async (c) => {
     const id = c.req.param("id") ?? "";
-    const e = await findInboxEvent(pool, id);
+    const e = await inbox.findEvent(id);
     if (!e) return html`<p>No inbox event ${id}.</p>`;
     const session = c.get("session")!;
     const secretIds = deps.inboxSecretIds?.get(e.source);
@@ -303,7 +292,7 @@ export function registerInboxScreen(deps: ScreenDeps): void {
       fields.until = new Date().toISOString();
     }
     const filter = parseEventFilter(fields);
-    const { count } = await replayInboxEvents(pool, filter, {
+    const { count } = await inbox.replayMany(filter, {
       by: session.actor,
       reason: "preview",
       dryRun: true,
@@ -347,7 +336,7 @@ export function registerInboxScreen(deps: ScreenDeps): void {
       params: { filter: fields, reason: request.form.reason, cap: deps.bulkCap },
       run: async () => {
         const reason = request.form.reason?.trim() ?? "";
-        const dry = await replayInboxEvents(pool, filter, {
+        const dry = await inbox.replayMany(filter, {
           by: request.session.actor,
           reason,
           dryRun: true,
@@ -358,7 +347,7 @@ export function registerInboxScreen(deps: ScreenDeps): void {
             `${dry.count} events match now, over the cap of ${deps.bulkCap}: narrow the filter.`,
           );
         }
-        const done = await replayInboxEvents(pool, filter, { by: request.session.actor, reason });
+        const done = await inbox.replayMany(filter, { by: request.session.actor, reason });
         return {
           result: `${done.count} replayed`,
           flash: `${done.count} event(s) replayed (replay #${done.replayId ?? "?"}).`,
@@ -370,7 +359,7 @@ export function registerInboxScreen(deps: ScreenDeps): void {
 
   router.action(`/inbox/events/:id${ID}/replay`, "inbox.replay", async (c, { session, form }) => {
     const id = c.req.param("id") ?? "";
-    const done = await replayInboxEvent(pool, id, {
+    const done = await inbox.replay(id, {
       by: session.actor,
       reason: form.reason?.trim() ?? "",
     });
@@ -397,8 +386,8 @@ export function registerInboxScreen(deps: ScreenDeps): void {
               "BAD_REQUEST",
               "Say why the source is paused (it is shown to everyone).",
             );
-          await pauseInboxSource(pool, name, { by: session.actor, reason });
-        } else await resumeInboxSource(pool, name);
+          await inbox.pauseSource(name, { by: session.actor, reason });
+        } else await inbox.resumeSource(name);
         return {
           target: `source ${name}`,
           result: op === "pause" ? "paused" : "resumed",

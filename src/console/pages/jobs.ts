@@ -1,4 +1,4 @@
-import { createQueue, type JobState } from "../../jobs/index.js";
+import type { JobListRow, JobState } from "../../jobs/index.js";
 import { runBulkAction, newRequestKey } from "../bulk-action.js";
 import type { ConsoleContext } from "../console-router.js";
 import { age, badge, html, query, table, time, type Html } from "../html.js";
@@ -12,12 +12,6 @@ import {
 import { formFields } from "../layout.js";
 import type { ConsoleAction } from "../permissions.js";
 import { actionButton, allowed, definePanel, type ScreenDeps } from "../screen-kit.js";
-import {
-  deleteJobs,
-  listConsoleJobs,
-  selectJobIds,
-  type ConsoleJobRow,
-} from "../sql/console-jobs.js";
 
 const PAGE = 50;
 const ID = "{[0-9]{1,19}}";
@@ -45,8 +39,7 @@ type BulkOp = keyof typeof BULK_OPS;
 export function registerJobsScreen(deps: ScreenDeps): void {
   const { router, pool } = deps;
   const base = router.basePath;
-  // The jobs library's operator API (no tasks: nothing is run from here).
-  const jobs = createQueue({ pool, tasks: [] });
+  const { jobs } = deps;
   const queryOf = (c: ConsoleContext) => c.req.query() as Record<string, string | undefined>;
 
   const queues = definePanel(deps, "queues", "Queues", async (c) => {
@@ -87,7 +80,7 @@ export function registerJobsScreen(deps: ScreenDeps): void {
     );
   });
 
-  const rowActions = (c: ConsoleContext, j: ConsoleJobRow): Html =>
+  const rowActions = (c: ConsoleContext, j: JobListRow): Html =>
     html`${
       j.state === "dead"
         ? actionButton(deps, c, {
@@ -119,7 +112,7 @@ export function registerJobsScreen(deps: ScreenDeps): void {
     const q = queryOf(c);
     const filter = parseJobFilter(q);
     const before = /^\d{1,19}$/.test(q.before ?? "") ? q.before : undefined;
-    const rows = await listConsoleJobs(pool, filter, { limit: PAGE, beforeId: before });
+    const rows = await jobs.list(filter, { limit: PAGE, beforeId: before });
     const fields = pickFields(q, JOB_FILTER_FIELDS);
     const last = rows.at(-1);
     const bulk = (Object.keys(BULK_OPS) as BulkOp[])
@@ -173,7 +166,7 @@ export function registerJobsScreen(deps: ScreenDeps): void {
 
   router.page(`/jobs/:id${ID}`, "Job", async (c) => {
     const id = c.req.param("id") ?? "";
-    const job = (await jobs.get(id)) as (Record<string, unknown> & { state: JobState }) | undefined;
+    const job = await jobs.find(id);
     if (!job) return html`<p>No job ${id}: it never existed, or was pruned or deleted.</p>`;
     const errors = (Array.isArray(job.errors) ? job.errors : []) as {
       attempt?: number;
@@ -181,7 +174,7 @@ export function registerJobsScreen(deps: ScreenDeps): void {
       message?: string;
       worker?: string;
     }[];
-    const row = { id, state: job.state } as ConsoleJobRow;
+    const row = { id, state: job.state } as JobListRow;
     const fact = (label: string, value: unknown) =>
       html`<dt>${label}</dt>
         <dd>${factText(value)}</dd>`;
@@ -241,7 +234,7 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
 
   router.action(`/jobs/:id${ID}/retry`, "jobs.retry", async (c) => {
     const id = c.req.param("id")!;
-    const retried = await jobs.retry(id);
+    const retried = await jobs.retryDead(id);
     return {
       target: `job ${id}`,
       result: retried ? "retried" : "not_dead",
@@ -262,7 +255,7 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
   });
   router.action(`/jobs/:id${ID}/delete`, "jobs.delete", async (c) => {
     const id = c.req.param("id")!;
-    const deleted = await deleteJobs(pool, [id]);
+    const deleted = await jobs.delete([id]);
     return {
       target: `job ${id}`,
       result: deleted.length ? "deleted" : "not_deleted",
@@ -298,7 +291,7 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
       const session = c.get("session")!;
       const filter = parseJobFilter(q);
       const fields = pickFields(q, JOB_FILTER_FIELDS);
-      const ids = await selectJobIds(pool, filter, spec.states, deps.bulkCap);
+      const ids = await jobs.selectIds(filter, spec.states, deps.bulkCap);
       const over = ids.length > deps.bulkCap;
       const count = Math.min(ids.length, deps.bulkCap);
       return html`<p>
@@ -332,22 +325,18 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
         target: `jobs matching ${JSON.stringify(fields)}`,
         params: { filter: fields, cap: deps.bulkCap },
         run: async () => {
-          const ids = (await selectJobIds(pool, filter, spec.states, deps.bulkCap)).slice(
+          const ids = (await jobs.selectIds(filter, spec.states, deps.bulkCap)).slice(
             0,
             deps.bulkCap,
           );
           let done = 0;
-          if (op === "delete")
-            done = (
-              await deleteJobs(
-                pool,
-                ids.map((j) => j.id),
-              )
-            ).length;
+          if (op === "delete") done = (await jobs.delete(ids.map((j) => j.id))).length;
           else
             for (const j of ids) {
               const ok =
-                op === "retry" ? await jobs.retry(j.id) : (await jobs.cancel(j.id)) !== "not_found";
+                op === "retry"
+                  ? await jobs.retryDead(j.id)
+                  : (await jobs.cancel(j.id)) !== "not_found";
               if (ok) done++;
             }
           return {

@@ -1,6 +1,4 @@
-import { createQueue } from "../../jobs/index.js";
 import { migrationStatus } from "../../migrate/index.js";
-import { backlogChart, inboxOverview, throughputChart } from "../sql/console-overview.js";
 import type { HealthDocument, ReadinessBody } from "../../health/index.js";
 import { age, badge, html, panel, query, table, time } from "../html.js";
 import { definePanel, type ScreenDeps } from "../screen-kit.js";
@@ -36,7 +34,7 @@ export function registerOverviewScreen(deps: ScreenDeps): void {
       ${table(["check", "status", "observed", "output"], rows)}`;
   });
 
-  const jobs = createQueue({ pool, tasks: [] });
+  const { jobs } = deps;
 
   const queues = definePanel(deps, "overview-jobs", "Job queues", async () => {
     const stats = await jobs.stats();
@@ -88,7 +86,7 @@ export function registerOverviewScreen(deps: ScreenDeps): void {
   });
 
   const inbox = definePanel(deps, "overview-inbox", "Webhook inbox", async () => {
-    const o = await inboxOverview(pool);
+    const o = await deps.inbox.overview();
     const attempts = o.received_last_hour + o.rejected_last_hour;
     const rate = attempts ? o.rejected_last_hour / attempts : 0;
     return html`<p class="summary">
@@ -102,8 +100,8 @@ export function registerOverviewScreen(deps: ScreenDeps): void {
       </p>`;
   });
 
-  router.json("/charts/throughput", () => throughputChart(pool));
-  router.json("/charts/backlog", () => backlogChart(pool));
+  router.json("/charts/throughput", () => jobs.throughput());
+  router.json("/charts/backlog", () => jobs.backlogSamples());
   const chart = (id: string, title: string, src: string) =>
     panel({ id, title, body: html`<div class="chart" data-chart="${base}${src}"></div>` });
 

@@ -1,5 +1,4 @@
 import { Cron } from "croner";
-import { createQueue } from "../../jobs/index.js";
 import { badge, html, query, table, time } from "../html.js";
 import { definePanel, type ScreenDeps } from "../screen-kit.js";
 
@@ -14,9 +13,9 @@ export function nextRun(cron: string, timezone: string, now = new Date()): Date 
 
 /** Schedules: each cron schedule with its next run, last success, late or ok. */
 export function registerSchedulesScreen(deps: ScreenDeps): void {
-  const { router, pool } = deps;
+  const { router } = deps;
   const base = router.basePath;
-  const jobs = createQueue({ pool, tasks: [] });
+  const { jobs } = deps;
 
   const schedules = definePanel(deps, "schedules", "Cron schedules", async () => {
     const rows = await jobs.schedules();

@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Pool } from "../../db/index.js";
+import type { Queryable } from "../../db/index.js";
 import type { Role } from "../permissions.js";
-
-type Queryable = Pick<Pool, "query">;
 
 export interface ConsoleSession {
   actor: string;

@@ -1,6 +1,4 @@
-import type { Pool } from "../../db/index.js";
-
-type Queryable = Pick<Pool, "query">;
+import type { Queryable } from "../../db/index.js";
 
 export interface ConnectionCount {
   state: string;

@@ -1,4 +1,4 @@
-import type { Queryable } from "../../jobs/index.js";
+import type { Queryable } from "../../db/index.js";
 
 const FIND_SQL = `select 1 from opskit.inbox_events where source = $1 and dedupe_key = $2`;
 

@@ -1,4 +1,4 @@
-import type { Queryable } from "../../jobs/index.js";
+import type { Queryable } from "../../db/index.js";
 import { filterSql, type InboxEventFilter, type InboxEventStatus } from "./inbox-event-filter.js";
 
 /** An event's metadata, as lists show it (no body, no headers). */

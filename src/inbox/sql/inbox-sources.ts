@@ -1,6 +1,6 @@
-import type { Pool } from "../../db/index.js";
+import type { Pool, Queryable } from "../../db/index.js";
 import { OpskitError } from "../../errors.js";
-import { createQueue, type Queryable } from "../../jobs/index.js";
+import { createJobsAdmin } from "../../jobs/index.js";
 
 export interface InboxSourceRow {
   name: string;
@@ -75,7 +75,7 @@ export async function pauseInboxSource(
   by: { by: string; reason: string },
 ): Promise<InboxSourceRow> {
   await findInboxSource(pool, name);
-  await createQueue({ pool, tasks: [] }).pause(`inbox.${name}`);
+  await createJobsAdmin(pool).pause(`inbox.${name}`);
   const { rows } = await pool.query<InboxSourceRow>(
     `update opskit.inbox_sources set paused = true, paused_at = now(), paused_by = $2,
        pause_reason = $3, updated_at = now() where name = $1 returning *`,
@@ -91,6 +91,6 @@ export async function resumeInboxSource(pool: Pool, name: string): Promise<Inbox
     `update opskit.inbox_sources set paused = false, updated_at = now() where name = $1 returning *`,
     [name],
   );
-  await createQueue({ pool, tasks: [] }).resume(`inbox.${name}`);
+  await createJobsAdmin(pool).resume(`inbox.${name}`);
   return rows[0]!;
 }

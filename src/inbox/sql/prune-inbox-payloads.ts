@@ -1,4 +1,4 @@
-import type { Queryable } from "../../jobs/index.js";
+import type { Queryable } from "../../db/index.js";
 
 export interface PruneOptions {
   /** One source; default every source with a retention period. */

@@ -1,4 +1,4 @@
-import type { Queryable } from "../../jobs/index.js";
+import type { Queryable } from "../../db/index.js";
 
 /** A verified request, ready to store. */
 export interface NewInboxEvent {

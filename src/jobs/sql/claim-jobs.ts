@@ -1,4 +1,5 @@
-import type { ClaimedJob, Queryable } from "../job.js";
+import type { Queryable } from "../../db/index.js";
+import type { ClaimedJob } from "../job.js";
 
 export interface ClaimOptions {
   worker: string;

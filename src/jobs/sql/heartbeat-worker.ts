@@ -1,5 +1,5 @@
+import type { Queryable } from "../../db/index.js";
 import os from "node:os";
-import type { Queryable } from "../job.js";
 
 export interface WorkerInfo {
   id: string;

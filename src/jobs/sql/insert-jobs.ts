@@ -1,5 +1,6 @@
+import type { Queryable } from "../../db/index.js";
 import type { BackoffSpec } from "../backoff.js";
-import type { AddResult, Queryable } from "../job.js";
+import type { AddResult } from "../job.js";
 
 /** One row of `opskit.add_jobs(specs json)`: absent fields take the column defaults. */
 export interface JobSpec {

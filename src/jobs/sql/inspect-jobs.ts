@@ -1,4 +1,4 @@
-import type { Queryable } from "../job.js";
+import type { Queryable } from "../../db/index.js";
 
 export interface QueueStats {
   queue: string;
@@ -123,4 +123,21 @@ export async function findJob(
     [id],
   );
   return (rows[0] as { job?: Record<string, unknown> & { state: JobState } } | undefined)?.job;
+}
+
+/** True when the database has the job queue's tables (the toolkit's migrations ran). */
+export async function jobTablesExist(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ ok: boolean }>(
+    "select to_regclass('opskit.jobs') is not null as ok",
+  );
+  return rows[0]?.ok === true;
+}
+
+/** Seconds since the oldest ready job became due, over every queue; 0 when none is ready. */
+export async function readOldestReadyAge(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ age: number | null }>(
+    `select extract(epoch from now() - min(run_at))::float8 as age
+       from opskit.jobs where state = 'ready'`,
+  );
+  return Math.max(0, rows[0]?.age ?? 0);
 }

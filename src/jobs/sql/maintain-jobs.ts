@@ -1,4 +1,4 @@
-import type { Queryable } from "../job.js";
+import type { Queryable } from "../../db/index.js";
 
 // Key of the transaction-level advisory lock that makes maintenance run on one
 // node at a time. Transaction-level, so it works through any pooler and can

@@ -1,4 +1,4 @@
-import type { Queryable } from "../job.js";
+import type { Queryable } from "../../db/index.js";
 
 /** Pauses a queue: workers stop claiming from it (running jobs finish). */
 export async function pauseQueue(db: Queryable, queue: string): Promise<void> {

@@ -1,4 +1,5 @@
-import type { Queryable, Settlement } from "../job.js";
+import type { Queryable } from "../../db/index.js";
+import type { Settlement } from "../job.js";
 
 // Every column of opskit.jobs, in table order (opskit.dead_jobs starts with the same).
 const JOB_COLUMNS = `id, task, queue, payload, state, priority, run_at, attempts, max_attempts,

@@ -1,7 +1,5 @@
-import type { Pool } from "../../db/index.js";
-import type { InboxEventSummary } from "../../inbox/index.js";
-
-type Queryable = Pick<Pool, "query">;
+import type { Queryable } from "../../db/index.js";
+import type { InboxEventSummary } from "./inbox-events.js";
 
 /**
  * Events with this exact dedupe key (the provider's delivery id), in any

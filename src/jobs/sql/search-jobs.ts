@@ -1,11 +1,7 @@
-import type { Pool } from "../../db/index.js";
-import { JOB_STATES, type JobState } from "../../jobs/index.js";
+import type { Queryable } from "../../db/index.js";
+import type { JobState } from "./inspect-jobs.js";
 
-type Queryable = Pick<Pool, "query">;
-
-export { JOB_STATES };
-
-/** What the jobs screen filters on; every field narrows. */
+/** What an operator filters jobs on (the console's jobs screen); every field narrows. */
 export interface JobFilter {
   /** Default: any state. */
   state?: JobState | undefined;
@@ -18,7 +14,8 @@ export interface JobFilter {
   payload?: string | undefined;
 }
 
-export interface ConsoleJobRow {
+/** One job in a filtered list, whichever table holds it. */
+export interface JobListRow {
   id: string;
   task: string;
   queue: string;
@@ -116,13 +113,13 @@ function params(
  * backwards on its primary key).
  *
  * @example
- * const dead = await listConsoleJobs(pool, { state: "dead", queue: "mail" }, { limit: 50 });
+ * const dead = await searchJobs(pool, { state: "dead", queue: "mail" }, { limit: 50 });
  */
-export async function listConsoleJobs(
+export async function searchJobs(
   db: Queryable,
   filter: JobFilter,
   page: { limit: number; beforeId?: string | undefined },
-): Promise<ConsoleJobRow[]> {
+): Promise<JobListRow[]> {
   const parts = partsFor(filter.state);
   if (parts.length === 0) return [];
   const sql = parts
@@ -132,7 +129,7 @@ export async function listConsoleJobs(
          from ${fromSql(p)} order by j.id desc limit $9)`,
     )
     .join(" union all ");
-  const { rows } = await db.query<ConsoleJobRow>(
+  const { rows } = await db.query<JobListRow>(
     `select id, task, queue, state, attempts, max_attempts, at, created_at, last_error
        from (${sql}) u order by sort_id desc limit $9`,
     [...params(filter, page.beforeId, undefined), page.limit],
@@ -161,21 +158,4 @@ export async function selectJobIds(
     [...params(filter, undefined, states), cap + 1],
   );
   return rows;
-}
-
-/**
- * Deletes jobs that are not running: dead ones, finished ones (history) and
- * queued ones (scheduled, ready). A running job is left alone (cancel it
- * first). Returns the ids deleted. The jobs area has no delete of its own:
- * operators asked for it to clear poison jobs and test data.
- */
-export async function deleteJobs(db: Queryable, ids: readonly string[]): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    `with d as (delete from opskit.dead_jobs where id = any($1::bigint[]) returning id),
-          h as (delete from opskit.job_history where id = any($1::bigint[]) returning id),
-          q as (delete from opskit.jobs where id = any($1::bigint[]) and state in ('scheduled', 'ready') returning id)
-     select id::text from d union all select id::text from h union all select id::text from q`,
-    [ids],
-  );
-  return rows.map((r) => r.id);
 }
