@@ -38,16 +38,22 @@ after(async () => {
 });
 
 let webhookId = 0;
-async function postOrder(shop: string, secret: string, orderId: number, id = `wh-${++webhookId}`) {
+/** `orderId` as a string is written as a raw JSON number (a 64-bit id JSON.stringify cannot write). */
+async function postOrder(
+  shop: string,
+  secret: string,
+  orderId: number | string,
+  id = `wh-${++webhookId}`,
+) {
   const body = JSON.stringify({
-    id: orderId,
+    id: typeof orderId === "number" ? orderId : "@ID@",
     email: "ada@example.com",
     customer: { first_name: "Ada", last_name: "Lovelace" },
     line_items: [
       { sku: "croissant", quantity: 6 },
       { sku: "eclair", quantity: 2 },
     ],
-  });
+  }).replace('"@ID@"', String(orderId));
   const res = await fetch(`${service.url}/webhooks/shopify`, {
     method: "POST",
     body,
@@ -143,4 +149,23 @@ test("the traffic simulator sends signed orders, duplicates, retries and forged 
   } finally {
     simulator.stop();
   }
+});
+
+test("two Shopify orders whose 64-bit ids differ past 2^53 are two orders, each with its exact id", async () => {
+  const a = await postOrder(NORTH, ROTATED, "820982911946154508");
+  const b = await postOrder(NORTH, ROTATED, "820982911946154509");
+  assert.deepEqual([a.status, b.status], [200, 200]);
+  assert.equal(b.body.duplicate, false);
+  for (const externalId of ["820982911946154508", "820982911946154509"]) {
+    await waitUntil(async () => (await orders(externalId)).length === 1, `order ${externalId}`);
+  }
+  const { rows } = await service.pool.query<{ n: number }>(
+    "select count(*)::int as n from orders where external_id like '8209829119461545%'",
+  );
+  assert.equal(rows[0]!.n, 2);
+  const listed = (await (await fetch(`${service.url}/api/orders?limit=500`)).json()) as {
+    orders: { external_id: string }[];
+  };
+  const ids = listed.orders.map((o) => o.external_id).filter((e) => e?.startsWith("8209829"));
+  assert.deepEqual(ids.sort(), ["820982911946154508", "820982911946154509"]);
 });

@@ -1,5 +1,10 @@
 import { OpskitError } from "../../src/errors.js";
-import { defineSource, shopifyVerifier, type InboxEvent } from "../../src/inbox/index.js";
+import {
+  defineSource,
+  jsonKeyText,
+  shopifyVerifier,
+  type InboxEvent,
+} from "../../src/inbox/index.js";
 import type { Queue } from "../../src/jobs/index.js";
 import type { Logger } from "../../src/log/index.js";
 import type { ServiceInbox } from "../../src/service/index.js";
@@ -49,6 +54,7 @@ export function storeSecrets(
 
 /** The part of a Shopify order the bakery reads. */
 interface ShopifyOrder {
+  /** Not read from here: a 64-bit id is not exact as a JSON number (see createOrderFromWebhook). */
   id: number | string;
   email?: string;
   customer?: { first_name?: string; last_name?: string };
@@ -91,6 +97,10 @@ async function createOrderFromWebhook(
   event: InboxEvent,
 ): Promise<void> {
   const order = event.json as ShopifyOrder;
+  // Shopify's ids are 64-bit: parsed as a double, 820982911946154508 and …509
+  // are one number. The id is taken as its exact text from the raw body.
+  const externalId = jsonKeyText(event.body, "id");
+  if (externalId === undefined) return; // not an order: nothing to create
   const store = event.headers["x-shopify-shop-domain"] ?? "unknown";
   const items = (order.line_items ?? [])
     .filter((item) => item.sku && (item.quantity ?? 0) > 0)
@@ -103,7 +113,7 @@ async function createOrderFromWebhook(
   const { rows } = await tx.query<{ id: string }>(
     `insert into orders (store, external_id, customer, items) values ($1, $2, $3, $4)
      on conflict (store, external_id) do nothing returning id`,
-    [store, String(order.id), customer, JSON.stringify(items)],
+    [store, externalId, customer, JSON.stringify(items)],
   );
   const created = rows[0];
   if (created) {

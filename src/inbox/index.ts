@@ -31,6 +31,7 @@ export {
 } from "./create-inbox.js";
 export type { IncomingWebhook, WebhookResponse } from "./receive-webhook.js";
 export { readKey, MAX_KEY_LENGTH } from "./event-keys.js";
+export { jsonKeyText } from "./json-key-text.js";
 export { maskHeaders, MASKED } from "./mask-headers.js";
 export {
   EVENT_STATUSES,
