@@ -169,3 +169,32 @@ test("two Shopify orders whose 64-bit ids differ past 2^53 are two orders, each 
   const ids = listed.orders.map((o) => o.external_id).filter((e) => e?.startsWith("8209829"));
   assert.deepEqual(ids.sort(), ["820982911946154508", "820982911946154509"]);
 });
+
+test("a verified order with a NUL, a lone surrogate or a huge quantity is created, not failed until dead", async () => {
+  const body =
+    '{"id": 9300, "customer": {"first_name": "A\\u0000da"}, "line_items": [' +
+    '{"sku": "\\ud800x", "quantity": 1}, {"sku": "tart", "quantity": 1e12}, {"sku": "pie", "quantity": 2}]}';
+  const res = await fetch(`${service.url}/webhooks/shopify`, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-shopify-topic": "orders/create",
+      "x-shopify-shop-domain": SOUTH,
+      "x-shopify-webhook-id": "wh-hostile",
+      "x-shopify-hmac-sha256": createHmac("sha256", DEV_WEBHOOK_SECRETS[1]!)
+        .update(body)
+        .digest("base64"),
+    },
+  });
+  assert.equal(res.status, 200);
+  await waitUntil(async () => (await orders("9300")).length === 1, "order 9300");
+  assert.equal((await orders("9300"))[0]!.customer, "Ada");
+  const { rows } = await service.pool.query<{ items: unknown }>(
+    "select items from orders where external_id = '9300'",
+  );
+  assert.deepEqual(rows[0]!.items, [
+    { sku: "\uFFFDx", quantity: 1 },
+    { sku: "pie", quantity: 2 },
+  ]);
+});

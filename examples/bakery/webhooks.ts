@@ -91,6 +91,19 @@ export function bakeryInbox(ctx: {
   };
 }
 
+// A quantity becomes an `integer` inventory delta: past it the push would fail at every attempt.
+const MAX_QUANTITY = 100_000;
+
+/**
+ * Text as Postgres can store it. The body was verified, so it is the store's
+ * own data: a NUL (refused by text and jsonb) or a lone surrogate (refused
+ * by jsonb) would fail this event at every attempt until it is dead, so
+ * they are dropped or replaced rather than refused.
+ */
+function storable(text: string): string {
+  return text.replaceAll("\u0000", "").replace(/\p{Cs}/gu, "\uFFFD");
+}
+
 async function createOrderFromWebhook(
   tx: PoolClient,
   queue: Queue,
@@ -103,12 +116,22 @@ async function createOrderFromWebhook(
   if (externalId === undefined) return; // not an order: nothing to create
   const store = event.headers["x-shopify-shop-domain"] ?? "unknown";
   const items = (order.line_items ?? [])
-    .filter((item) => item.sku && (item.quantity ?? 0) > 0)
-    .map((item) => ({ sku: item.sku!, quantity: item.quantity! }));
-  const customer =
-    [order.customer?.first_name, order.customer?.last_name].filter(Boolean).join(" ") ||
-    order.email ||
-    "unknown";
+    .filter(
+      (item) =>
+        typeof item.sku === "string" &&
+        item.sku !== "" &&
+        Number.isInteger(item.quantity) &&
+        item.quantity! > 0 &&
+        item.quantity! <= MAX_QUANTITY,
+    )
+    .map((item) => ({ sku: storable(item.sku!), quantity: item.quantity! }));
+  const customer = storable(
+    [order.customer?.first_name, order.customer?.last_name]
+      .filter((part) => typeof part === "string" && part !== "")
+      .join(" ") ||
+      (typeof order.email === "string" ? order.email : "") ||
+      "unknown",
+  );
   // The same order from another delivery (an event-level duplicate, a replay) changes nothing.
   const { rows } = await tx.query<{ id: string }>(
     `insert into orders (store, external_id, customer, items) values ($1, $2, $3, $4)
