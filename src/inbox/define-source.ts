@@ -16,7 +16,7 @@ export interface InboxEvent {
   /** The raw bytes as received. */
   body: Buffer;
   /**
-   * The parsed body for JSON sources; undefined otherwise. Its numbers are
+   * The parsed body when it is JSON; undefined otherwise. Its numbers are
    * doubles: an id above 2^53 is not exact here; read it with
    * `jsonKeyText(event.body, "id")`, which returns its exact digits.
    */

@@ -55,7 +55,13 @@ before(async () => {
     registry,
     now: () => NOW,
     sources: [
-      { name: "gh", verifier: githubVerifier({ secrets: [SECRET] }), handler: () => undefined },
+      // json: GitHub's verifier accepts any body by default; this source requires JSON.
+      {
+        name: "gh",
+        verifier: githubVerifier({ secrets: [SECRET] }),
+        json: true,
+        handler: () => undefined,
+      },
       { name: "tiny", verifier: countingVerifier, maxBodyBytes: 16, handler: () => undefined },
       {
         name: "stripe",
