@@ -198,3 +198,33 @@ test("a verified order with a NUL, a lone surrogate or a huge quantity is create
     { sku: "pie", quantity: 2 },
   ]);
 });
+
+test("an orders/create whose id holds a NUL or a lone surrogate creates no order and does not fail", async () => {
+  for (const [id, webhookId] of [
+    ['"a\\u0000b"', "wh-nul-id"],
+    ['"\\ud800"', "wh-surrogate-id"],
+  ] as const) {
+    const body = `{"id": ${id}, "line_items": [{"sku": "pie", "quantity": 1}]}`;
+    const res = await fetch(`${service.url}/webhooks/shopify`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-shopify-topic": "orders/create",
+        "x-shopify-shop-domain": SOUTH,
+        "x-shopify-webhook-id": webhookId,
+        "x-shopify-hmac-sha256": createHmac("sha256", DEV_WEBHOOK_SECRETS[1]!)
+          .update(body)
+          .digest("base64"),
+      },
+    });
+    assert.equal(res.status, 200);
+    await waitUntil(async () => {
+      const { rows } = await service.pool.query<{ status: string }>(
+        "select status from opskit.inbox_events where dedupe_key = $1",
+        [webhookId],
+      );
+      return rows[0]?.status === "processed";
+    }, `${webhookId} processed`);
+  }
+});

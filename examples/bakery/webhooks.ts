@@ -1,10 +1,5 @@
 import { OpskitError } from "../../src/errors.js";
-import {
-  defineSource,
-  jsonKeyText,
-  shopifyVerifier,
-  type InboxEvent,
-} from "../../src/inbox/index.js";
+import { defineSource, readKey, shopifyVerifier, type InboxEvent } from "../../src/inbox/index.js";
 import type { Queue } from "../../src/jobs/index.js";
 import type { Logger } from "../../src/log/index.js";
 import type { ServiceInbox } from "../../src/service/index.js";
@@ -84,7 +79,7 @@ export function bakeryInbox(ctx: {
         maxAttempts: 8,
         handler: async (event, { tx }) => {
           if (event.topic !== "orders/create") return;
-          await createOrderFromWebhook(tx, ctx.queue, event);
+          await createOrderFromWebhook(tx, ctx.queue, event, log);
         },
       }),
     ],
@@ -108,12 +103,18 @@ async function createOrderFromWebhook(
   tx: PoolClient,
   queue: Queue,
   event: InboxEvent,
+  log: Logger,
 ): Promise<void> {
   const order = event.json as ShopifyOrder;
   // Shopify's ids are 64-bit: parsed as a double, 820982911946154508 and …509
-  // are one number. The id is taken as its exact text from the raw body.
-  const externalId = jsonKeyText(event.body, "id");
-  if (externalId === undefined) return; // not an order: nothing to create
+  // are one number. The id is taken as its exact text from the raw body, by
+  // the inbox's own key rule (no NUL, no lone surrogate, at most 512
+  // characters: what a text column stores as sent).
+  const externalId = readKey({ json: "id" }, () => undefined, event.body);
+  if (externalId === undefined) {
+    log.warn({ event_id: event.id }, "orders/create without a usable id: no order created");
+    return;
+  }
   const store = event.headers["x-shopify-shop-domain"] ?? "unknown";
   const items = (order.line_items ?? [])
     .filter(
