@@ -130,7 +130,8 @@ test("no loss: every distinct event stored exactly once under its exact id, ever
   await fc.assert(
     fc.asyncProperty(
       fc
-        .uniqueArray(idShape, { minLength: 1, maxLength: 12, selector: (i) => i.tag })
+        // Unique by the key it makes (an integer and a big integer can write the same digits).
+        .uniqueArray(idShape, { minLength: 1, maxLength: 12, selector: (i) => i.shape(0).key })
         .chain((shapes) =>
           fc.tuple(
             fc.constant(shapes),
