@@ -19,6 +19,14 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, summary: "No such route or resource." },
   CONFLICT: { status: 409, summary: "The request conflicts with the current state." },
   PAYLOAD_TOO_LARGE: { status: 413, summary: "The request body is over the size cap." },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    summary: "The route takes another content type (a JSON route: application/json).",
+  },
+  UNPROCESSABLE: {
+    status: 422,
+    summary: "The request is well-formed but breaks a rule of the data; nothing changed.",
+  },
   INTERNAL: {
     status: 500,
     summary: "An unexpected error; the log line with the requestId has the detail.",

@@ -105,7 +105,11 @@ test("a bad body is a 400 with the failing fields; bad JSON too", async () => {
   const error = res.body.error as { code: string; details: { issues: { path: string }[] } };
   assert.equal(error.code, "BAD_REQUEST");
   assert.deepEqual(error.details.issues.map((d) => d.path).sort(), ["customer", "items", "store"]);
-  const raw = await fetch(`${service.url}/api/orders`, { method: "POST", body: "{nope" });
+  const raw = await fetch(`${service.url}/api/orders`, {
+    method: "POST",
+    body: "{nope",
+    headers: { "content-type": "application/json" },
+  });
   assert.equal(raw.status, 400);
 });
 
@@ -150,7 +154,7 @@ test("creating an order enqueues inventory-push in the same transaction; the wor
     [id],
   );
   assert.deepEqual(rows, [{ sku: "croissant", delta: -12 }]);
-  // A refused order (duplicate external id) leaves no job behind.
+  // A retried order (same store and external id) leaves no second job behind.
   const body = {
     store: "south.myshopify.com",
     externalId: "ext-1",
@@ -160,7 +164,8 @@ test("creating an order enqueues inventory-push in the same transaction; the wor
   assert.equal((await call("POST", "/api/orders", body)).status, 201);
   const orphan =
     "select count(*)::int as n from (select payload from opskit.jobs union all select payload from opskit.job_history) j where not exists (select 1 from orders o where o.id = (j.payload->>'orderId')::bigint)";
-  assert.equal((await call("POST", "/api/orders", body)).status, 500);
+  // A retried create answers the order it made, and enqueues nothing more.
+  assert.equal((await call("POST", "/api/orders", body)).status, 200);
   assert.equal((await service.pool.query<{ n: number }>(orphan)).rows[0]!.n, 0);
 });
 
@@ -192,4 +197,97 @@ test("reconcile is a registered schedule; backfill fills order_item_counts with 
   };
   assert.ok("jobs-worker:heartbeat" in health.checks);
   assert.ok("jobs-schedules:late" in health.checks);
+});
+
+async function raw(method: string, path: string, body: string | Uint8Array, type?: string) {
+  const res = await fetch(`${service.url}${path}`, {
+    method,
+    body,
+    headers: type === undefined ? {} : { "content-type": type },
+  });
+  return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
+}
+
+async function orderCount(): Promise<number> {
+  return (await service.pool.query<{ n: number }>("select count(*)::int as n from orders")).rows[0]!
+    .n;
+}
+
+test("a retried create with the same store and externalId returns the first order; other content is a 409", async () => {
+  const body = {
+    store: "north.myshopify.com",
+    externalId: "retry-1",
+    customer: "Cy",
+    items: [{ sku: "eclair", quantity: 2 }],
+  };
+  const first = await call("POST", "/api/orders", body);
+  const retried = await call("POST", "/api/orders", body);
+  assert.deepEqual([first.status, retried.status], [201, 200]);
+  assert.deepEqual(retried.body, first.body);
+  const changed = await call("POST", "/api/orders", { ...body, customer: "Someone else" });
+  assert.equal(changed.status, 409);
+  assert.equal((changed.body.error as { code: string }).code, "CONFLICT");
+});
+
+test("a cross-site form (text/plain, urlencoded, multipart) cannot create an order: 415, nothing written", async () => {
+  const before = await orderCount();
+  const json = JSON.stringify({
+    store: "north.myshopify.com",
+    customer: "Mallory",
+    items: [{ sku: "tart", quantity: 1 }],
+  });
+  for (const type of [
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=b",
+    undefined,
+  ]) {
+    const res = await raw("POST", "/api/orders", json, type);
+    assert.equal(res.status, 415, String(type));
+    assert.equal(res.body.error?.code, "UNSUPPORTED_MEDIA_TYPE");
+  }
+  const id = await newOrder();
+  const stage = await raw("POST", `/api/orders/${id}/stage`, '{"stage":"Covering"}', "text/plain");
+  assert.equal(stage.status, 415);
+  assert.equal(await orderCount(), before + 1);
+});
+
+test("input Postgres cannot take is a 400 with a message, never a 500", async () => {
+  const order = (extra: Record<string, unknown>) =>
+    JSON.stringify({
+      store: "south.myshopify.com",
+      customer: "Ada",
+      items: [{ sku: "tart", quantity: 1 }],
+      ...extra,
+    });
+  const before = await orderCount();
+  const bad = [
+    order({ customer: "Ada\u0000" }), // 22021 in text
+    order({ items: [{ sku: "t\u0000", quantity: 1 }] }), // 22P05 in jsonb
+    order({ items: [{ sku: "\ud800", quantity: 1 }] }), // 22P02 in jsonb
+    order({ externalId: "\udfff" }),
+    order({ items: [{ sku: "tart", quantity: 3_000_000_000 }] }), // an integer delta later
+  ].map((text) => text.replace(/\\\\u/g, "\\u"));
+  for (const body of bad) {
+    const res = await raw("POST", "/api/orders", body, "application/json");
+    assert.equal(res.status, 400, body);
+    assert.equal(res.body.error?.code, "BAD_REQUEST");
+  }
+  const notUtf8 = Buffer.concat([
+    Buffer.from(order({}).slice(0, -1)),
+    Buffer.from(',"x":"\xff"}', "latin1"),
+  ]);
+  assert.equal((await raw("POST", "/api/orders", notUtf8, "application/json")).status, 400);
+  assert.equal(await orderCount(), before);
+  // Nineteen digits fit the pattern but not a bigint: 404 for the path, 400 for the filter.
+  for (const path of ["/api/orders/9999999999999999999", "/api/orders/9223372036854775808"]) {
+    assert.equal((await call("GET", path)).status, 404, path);
+  }
+  assert.equal((await call("GET", "/api/orders/9223372036854775807")).status, 404);
+  assert.equal((await call("GET", "/api/orders?before=9999999999999999999")).status, 400);
+  assert.equal((await call("GET", "/api/orders?before=99999999999999999999999")).status, 400);
+  assert.equal(
+    (await call("POST", "/api/orders/9999999999999999999/stage", { stage: "Covering" })).status,
+    404,
+  );
 });

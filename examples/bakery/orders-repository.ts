@@ -1,5 +1,5 @@
 import { OpskitError } from "opskit/errors";
-import { withTransaction, type Pool } from "opskit/db";
+import { withTransaction, type Pool, type PoolClient } from "opskit/db";
 import type { Queue } from "opskit/jobs";
 import { bakeryErrors } from "./errors.js";
 import { INVENTORY_PUSH } from "./tasks.js";
@@ -23,21 +23,55 @@ export interface NewOrder {
   items: { sku: string; quantity: number }[];
 }
 
-/** Inserts an order and, in the same transaction, enqueues the push of its inventory change. */
-export async function insertOrder(pool: Pool, queue: Queue, order: NewOrder): Promise<Order> {
+/**
+ * Inserts an order and, in the same transaction, enqueues the push of its
+ * inventory change. Idempotent on (store, externalId): a retried create
+ * returns the order the first one made (`created: false`) and enqueues
+ * nothing; the same externalId with other content is a 409 `CONFLICT`.
+ */
+export async function insertOrder(
+  pool: Pool,
+  queue: Queue,
+  order: NewOrder,
+): Promise<{ order: Order; created: boolean }> {
   return withTransaction(pool, async (tx) => {
     const { rows } = await tx.query<Order>(
-      `insert into orders (store, external_id, customer, items) values ($1, $2, $3, $4) returning *`,
+      `insert into orders (store, external_id, customer, items) values ($1, $2, $3, $4)
+       on conflict (store, external_id) do nothing returning *`,
       [order.store, order.externalId ?? null, order.customer, JSON.stringify(order.items)],
     );
-    const created = rows[0]!;
+    const created = rows[0];
+    if (!created) return { order: await sameOrder(tx, order), created: false };
     await queue.add(
       INVENTORY_PUSH,
       { orderId: created.id },
       { tx, dedupeKey: `inventory-push:${created.id}` },
     );
-    return created;
+    return { order: created, created: true };
   });
+}
+
+// Only reached with an externalId: a null one never conflicts (nulls are distinct in a unique key).
+async function sameOrder(tx: PoolClient, order: NewOrder): Promise<Order> {
+  const { rows } = await tx.query<Order>(
+    `select * from orders where store = $1 and external_id = $2`,
+    [order.store, order.externalId],
+  );
+  const existing = rows[0]!;
+  if (existing.customer !== order.customer || !sameItems(existing.items, order.items)) {
+    throw new OpskitError(
+      "CONFLICT",
+      `Order ${order.externalId} of ${order.store} already exists (id ${existing.id}) with other content.`,
+    );
+  }
+  return existing;
+}
+
+function sameItems(a: NewOrder["items"], b: NewOrder["items"]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((item, i) => item.sku === b[i]!.sku && item.quantity === b[i]!.quantity)
+  );
 }
 
 export async function listOrders(

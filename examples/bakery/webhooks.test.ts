@@ -38,16 +38,22 @@ after(async () => {
 });
 
 let webhookId = 0;
-async function postOrder(shop: string, secret: string, orderId: number, id = `wh-${++webhookId}`) {
+/** `orderId` as a string is written as a raw JSON number (a 64-bit id JSON.stringify cannot write). */
+async function postOrder(
+  shop: string,
+  secret: string,
+  orderId: number | string,
+  id = `wh-${++webhookId}`,
+) {
   const body = JSON.stringify({
-    id: orderId,
+    id: typeof orderId === "number" ? orderId : "@ID@",
     email: "ada@example.com",
     customer: { first_name: "Ada", last_name: "Lovelace" },
     line_items: [
       { sku: "croissant", quantity: 6 },
       { sku: "eclair", quantity: 2 },
     ],
-  });
+  }).replace('"@ID@"', String(orderId));
   const res = await fetch(`${service.url}/webhooks/shopify`, {
     method: "POST",
     body,
@@ -142,5 +148,83 @@ test("the traffic simulator sends signed orders, duplicates, retries and forged 
     assert.equal((await count()) - before, 2);
   } finally {
     simulator.stop();
+  }
+});
+
+test("two Shopify orders whose 64-bit ids differ past 2^53 are two orders, each with its exact id", async () => {
+  const a = await postOrder(NORTH, ROTATED, "820982911946154508");
+  const b = await postOrder(NORTH, ROTATED, "820982911946154509");
+  assert.deepEqual([a.status, b.status], [200, 200]);
+  assert.equal(b.body.duplicate, false);
+  for (const externalId of ["820982911946154508", "820982911946154509"]) {
+    await waitUntil(async () => (await orders(externalId)).length === 1, `order ${externalId}`);
+  }
+  const { rows } = await service.pool.query<{ n: number }>(
+    "select count(*)::int as n from orders where external_id like '8209829119461545%'",
+  );
+  assert.equal(rows[0]!.n, 2);
+  const listed = (await (await fetch(`${service.url}/api/orders?limit=500`)).json()) as {
+    orders: { external_id: string }[];
+  };
+  const ids = listed.orders.map((o) => o.external_id).filter((e) => e?.startsWith("8209829"));
+  assert.deepEqual(ids.sort(), ["820982911946154508", "820982911946154509"]);
+});
+
+test("a verified order with a NUL, a lone surrogate or a huge quantity is created, not failed until dead", async () => {
+  const body =
+    '{"id": 9300, "customer": {"first_name": "A\\u0000da"}, "line_items": [' +
+    '{"sku": "\\ud800x", "quantity": 1}, {"sku": "tart", "quantity": 1e12}, {"sku": "pie", "quantity": 2}]}';
+  const res = await fetch(`${service.url}/webhooks/shopify`, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-shopify-topic": "orders/create",
+      "x-shopify-shop-domain": SOUTH,
+      "x-shopify-webhook-id": "wh-hostile",
+      "x-shopify-hmac-sha256": createHmac("sha256", DEV_WEBHOOK_SECRETS[1]!)
+        .update(body)
+        .digest("base64"),
+    },
+  });
+  assert.equal(res.status, 200);
+  await waitUntil(async () => (await orders("9300")).length === 1, "order 9300");
+  assert.equal((await orders("9300"))[0]!.customer, "Ada");
+  const { rows } = await service.pool.query<{ items: unknown }>(
+    "select items from orders where external_id = '9300'",
+  );
+  assert.deepEqual(rows[0]!.items, [
+    { sku: "\uFFFDx", quantity: 1 },
+    { sku: "pie", quantity: 2 },
+  ]);
+});
+
+test("an orders/create whose id holds a NUL or a lone surrogate creates no order and does not fail", async () => {
+  for (const [id, webhookId] of [
+    ['"a\\u0000b"', "wh-nul-id"],
+    ['"\\ud800"', "wh-surrogate-id"],
+  ] as const) {
+    const body = `{"id": ${id}, "line_items": [{"sku": "pie", "quantity": 1}]}`;
+    const res = await fetch(`${service.url}/webhooks/shopify`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-shopify-topic": "orders/create",
+        "x-shopify-shop-domain": SOUTH,
+        "x-shopify-webhook-id": webhookId,
+        "x-shopify-hmac-sha256": createHmac("sha256", DEV_WEBHOOK_SECRETS[1]!)
+          .update(body)
+          .digest("base64"),
+      },
+    });
+    assert.equal(res.status, 200);
+    await waitUntil(async () => {
+      const { rows } = await service.pool.query<{ status: string }>(
+        "select status from opskit.inbox_events where dedupe_key = $1",
+        [webhookId],
+      );
+      return rows[0]?.status === "processed";
+    }, `${webhookId} processed`);
   }
 });

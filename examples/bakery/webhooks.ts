@@ -1,5 +1,11 @@
 import { OpskitError } from "opskit/errors";
-import { defineSource, shopifyVerifier, type InboxEvent, type ServiceInbox } from "opskit/inbox";
+import {
+  defineSource,
+  readKey,
+  shopifyVerifier,
+  type InboxEvent,
+  type ServiceInbox,
+} from "opskit/inbox";
 import type { JobContext } from "opskit/jobs";
 import type { Logger } from "opskit/log";
 import type { PoolClient } from "opskit/db";
@@ -48,6 +54,7 @@ export function storeSecrets(
 
 /** The part of a Shopify order the bakery reads. */
 interface ShopifyOrder {
+  /** Not read from here: a 64-bit id is not exact as a JSON number (see createOrderFromWebhook). */
   id: number | string;
   email?: string;
   customer?: { first_name?: string; last_name?: string };
@@ -73,32 +80,65 @@ export function bakeryInbox(ctx: { config: WebhookConfig; log: Logger }): Servic
         maxAttempts: 8,
         handler: async (event, { tx, job }) => {
           if (event.topic !== "orders/create") return;
-          await createOrderFromWebhook(tx, job, event);
+          await createOrderFromWebhook(tx, job, event, log);
         },
       }),
     ],
   };
 }
 
+// A quantity becomes an `integer` inventory delta: past it the push would fail at every attempt.
+const MAX_QUANTITY = 100_000;
+
+/**
+ * Text as Postgres can store it. The body was verified, so it is the store's
+ * own data: a NUL (refused by text and jsonb) or a lone surrogate (refused
+ * by jsonb) would fail this event at every attempt until it is dead, so
+ * they are dropped or replaced rather than refused.
+ */
+function storable(text: string): string {
+  return text.replaceAll("\u0000", "").replace(/\p{Cs}/gu, "\uFFFD");
+}
+
 async function createOrderFromWebhook(
   tx: PoolClient,
   job: JobContext,
   event: InboxEvent,
+  log: Logger,
 ): Promise<void> {
   const order = event.json as ShopifyOrder;
+  // Shopify's ids are 64-bit: parsed as a double, 820982911946154508 and …509
+  // are one number. The id is taken as its exact text from the raw body, by
+  // the inbox's own key rule (no NUL, no lone surrogate, at most 512
+  // characters: what a text column stores as sent).
+  const externalId = readKey({ json: "id" }, () => undefined, event.body);
+  if (externalId === undefined) {
+    log.warn({ event_id: event.id }, "orders/create without a usable id: no order created");
+    return;
+  }
   const store = event.headers["x-shopify-shop-domain"] ?? "unknown";
   const items = (order.line_items ?? [])
-    .filter((item) => item.sku && (item.quantity ?? 0) > 0)
-    .map((item) => ({ sku: item.sku!, quantity: item.quantity! }));
-  const customer =
-    [order.customer?.first_name, order.customer?.last_name].filter(Boolean).join(" ") ||
-    order.email ||
-    "unknown";
+    .filter(
+      (item) =>
+        typeof item.sku === "string" &&
+        item.sku !== "" &&
+        Number.isInteger(item.quantity) &&
+        item.quantity! > 0 &&
+        item.quantity! <= MAX_QUANTITY,
+    )
+    .map((item) => ({ sku: storable(item.sku!), quantity: item.quantity! }));
+  const customer = storable(
+    [order.customer?.first_name, order.customer?.last_name]
+      .filter((part) => typeof part === "string" && part !== "")
+      .join(" ") ||
+      (typeof order.email === "string" ? order.email : "") ||
+      "unknown",
+  );
   // The same order from another delivery (an event-level duplicate, a replay) changes nothing.
   const { rows } = await tx.query<{ id: string }>(
     `insert into orders (store, external_id, customer, items) values ($1, $2, $3, $4)
      on conflict (store, external_id) do nothing returning id`,
-    [store, String(order.id), customer, JSON.stringify(items)],
+    [store, externalId, customer, JSON.stringify(items)],
   );
   const created = rows[0];
   if (created) {

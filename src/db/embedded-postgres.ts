@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -84,10 +85,52 @@ export async function startEmbeddedPostgres(
     );
   }
   ownedServers.add(server);
+  const exited = watchExit(server);
   return handle(port, true, async () => {
     ownedServers.delete(server);
-    await server.stop();
+    const gone = exited.gone();
+    if (gone !== undefined) {
+      throw new OpskitError(
+        "EMBEDDED_POSTGRES_FAILED",
+        `The embedded Postgres in ${dataDir} had already exited (${gone}) before it was stopped; ` +
+          "its log lines (category db) may say why. It recovers from its WAL at the next start.",
+      );
+    }
+    // The package's stop() waits for an `exit` event registered when it is
+    // called: a server that dies in between would leave it pending forever.
+    await Promise.race([server.stop(), exited.promise]);
   });
+}
+
+/**
+ * Watches the server process the package spawned (a private field: the
+ * package does not expose it) so that stopping a server that already died,
+ * killed or crashed, neither waits forever for an `exit` event that has
+ * already fired (a shutdown that stalls, then exits 13 when the event loop
+ * empties under a pending top-level await) nor passes for a clean stop.
+ */
+function watchExit(server: EmbeddedPostgres): {
+  promise: Promise<void>;
+  gone(): string | undefined;
+} {
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  let gone: string | undefined;
+  const promise = new Promise<void>((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      gone = child ? describeExit(child.exitCode, child.signalCode) : undefined;
+      resolve();
+      return;
+    }
+    child.once("exit", (code, signal) => {
+      gone = describeExit(code, signal);
+      resolve();
+    });
+  });
+  return { promise, gone: () => gone };
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `signal ${signal}` : `exit code ${code}`;
 }
 
 function handle(port: number, owned: boolean, stop: () => Promise<void>): EmbeddedPostgresHandle {

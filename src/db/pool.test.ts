@@ -149,3 +149,26 @@ test("a checked-out client whose connection the server ends (57P01) does not cra
   held.release(new Error("its connection was ended"));
   assert.equal((await pool.query<{ n: number }>("select 1 as n")).rows[0]?.n, 1);
 });
+
+test("a slow-query line carries the category key once, also from a logger that already binds one", async () => {
+  const { createLogger } = await import("../log/index.js");
+  for (const bound of [undefined, "slow_query", "db"]) {
+    const raw: string[] = [];
+    const root = createLogger({
+      level: "info",
+      destination: { write: (s: string) => void raw.push(s) },
+    });
+    const pool = createPool({
+      connectionString: db.url,
+      slowQueryThresholdMs: 0,
+      logger: bound === undefined ? root : root.child({ category: bound }),
+    });
+    await pool.query("select 1");
+    await pool.end();
+    const line = raw.find((l) => l.includes('"slow query"'));
+    assert.ok(line, `a slow-query line (${bound})`);
+    assert.equal(line.match(/"category":/g)?.length, 1, line);
+    // A bound category is kept (pino cannot unbind it); the pool's own otherwise.
+    assert.equal((JSON.parse(line) as { category: string }).category, bound ?? "slow_query");
+  }
+});

@@ -21,7 +21,9 @@ export interface CreatePoolOptions {
   slowQueryThresholdMs?: number;
   /**
    * Receives slow-query warnings (`category: "slow_query"`) and the errors of
-   * idle connections the server closed (`category: "db"`). A pino logger fits.
+   * idle connections the server closed (`category: "db"`). A pino logger fits;
+   * give it one without a bound `category` (a bound one is kept on every line
+   * instead of those, so the key is never written twice).
    */
   logger?: DbLogger;
   /** Called for each slow query, in addition to the logger. */
@@ -45,13 +47,19 @@ export function createPool(options: CreatePoolOptions): Pool {
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
   });
   const { logger, onSlowQuery } = options;
+  // pino writes a child's bound fields and a line's own fields side by side:
+  // a `category` in both is a JSON line with the key twice (which one a
+  // reader keeps is up to it). A bound category wins; give the pool an
+  // unbound logger to get `slow_query` and `db` on their lines.
+  const bindsCategory = logger?.bindings?.().category !== undefined;
+  const category = (name: string) => (bindsCategory ? {} : { category: name });
   const thresholdMs = options.slowQueryThresholdMs ?? 500;
   if (logger !== undefined || onSlowQuery !== undefined) {
     const report = (slow: SlowQuery) => {
       onSlowQuery?.(slow);
       logger?.warn(
         {
-          category: "slow_query",
+          ...category("slow_query"),
           statement: slow.statement,
           duration_ms: slow.durationMs,
           threshold_ms: thresholdMs,
@@ -75,7 +83,7 @@ export function createPool(options: CreatePoolOptions): Pool {
   // pg-pool has already dropped the connection; the pool opens a new one on demand.
   pool.on("error", (error: Error & { code?: string }) => {
     logger?.warn(
-      { category: "db", target, code: error.code, reason: error.message },
+      { ...category("db"), target, code: error.code, reason: error.message },
       "an idle database connection was closed; the pool will reconnect",
     );
   });

@@ -11,6 +11,8 @@ export interface SlowQuery {
 /** The one method the pool needs from a logger; a pino logger fits. */
 export interface DbLogger {
   warn(obj: object, msg: string): void;
+  /** A pino logger's bound fields: a bound `category` is not written again (pino would repeat the key). */
+  bindings?(): Record<string, unknown>;
 }
 
 const STATEMENT_MAX = 200;

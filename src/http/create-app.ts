@@ -5,7 +5,7 @@ import { runWithLogContext } from "../log/index.js";
 import { nodeRequestObserverOf, routeTemplate } from "../metrics/index.js";
 import { errorEnvelope } from "./error-envelope.js";
 import { createNodeDispatcher } from "./node-dispatcher.js";
-import { nodeRoutesOf, setNodeDispatcher } from "./node-route.js";
+import { matchTemplate, nodeRoutesOf, setNodeDispatcher } from "./node-route.js";
 import { resolveRequestId } from "./request-id.js";
 import {
   bodyTooLarge,
@@ -16,7 +16,11 @@ import {
 
 /** What every handler can read from the Hono context (`c.get("requestId")`). */
 export interface AppEnv {
-  Variables: { requestId: string };
+  /**
+   * `maxBodyBytes`: the app's body cap, for routes that read their own body
+   * (Node routes, see addNodeRoute): the app leaves the cap to them.
+   */
+  Variables: { requestId: string; maxBodyBytes: number };
 }
 
 export interface HttpAppOptions {
@@ -76,10 +80,25 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
       throw bodyTooLarge();
     },
   });
-  // GET and HEAD carry no body; touching `c.req.raw.body` for them builds a stream for nothing.
-  app.use("*", (c: Context<AppEnv, "*">, next) =>
-    c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next),
+  // Routes a mounted sub-app also serves on Node's request and response (the
+  // webhook inbox) read their own body under the cap: they refuse an
+  // oversized one themselves, so the refusal reaches their own records (the
+  // inbox's metrics and rejection list) on either path.
+  const nodeRoutes = (options.mounts ?? []).flatMap((mount) =>
+    nodeRoutesOf(mount.app).map((route) => ({ ...route, path: joinPaths(mount.path, route.path) })),
   );
+  const ownCap = nodeRoutes.map((route) => ({
+    method: route.method,
+    match: matchTemplate(route.path),
+  }));
+  const readsOwnBody = (method: string, path: string) =>
+    ownCap.some((route) => route.method === method && route.match(path) !== undefined);
+  app.use("*", (c: Context<AppEnv, "*">, next) => {
+    // GET and HEAD carry no body; touching `c.req.raw.body` for them builds a stream for nothing.
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    c.set("maxBodyBytes", maxBodyBytes);
+    return readsOwnBody(c.req.method, c.req.path) ? next() : limitBody(c, next);
+  });
   for (const middleware of options.middleware ?? []) app.use("*", middleware);
   for (const mount of options.mounts ?? []) app.route(mount.path, mount.app);
 
@@ -103,12 +122,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     return c.json(errorEnvelope(error, c.get("requestId")), error.status as 400);
   });
 
-  // Routes a mounted sub-app also serves on Node's request and response (the
-  // webhook inbox) skip Hono when served by startHttpServer; only when every
+  // The Node routes skip Hono when served by startHttpServer; only when every
   // middleware has a Node twin, so none of them is skipped with it.
-  const nodeRoutes = (options.mounts ?? []).flatMap((mount) =>
-    nodeRoutesOf(mount.app).map((route) => ({ ...route, path: joinPaths(mount.path, route.path) })),
-  );
   const observers = (options.middleware ?? []).map(nodeRequestObserverOf);
   if (nodeRoutes.length > 0 && observers.every((o) => o !== undefined)) {
     setNodeDispatcher(

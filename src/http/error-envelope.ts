@@ -1,6 +1,7 @@
 import { HTTPException } from "hono/http-exception";
 import { ERROR_CODES, OpskitError, type AppErrorCode, type ErrorCode } from "../errors.js";
 import { mapDbError } from "../db/index.js";
+import { postgresClientError } from "./postgres-errors.js";
 
 /** The body of every error response: `{"error":{"code","message","requestId"}}`. */
 export interface ErrorEnvelope {
@@ -16,6 +17,8 @@ export interface HttpError {
   details?: unknown;
   /** True when the error is ours to fix (5xx that is not a dependency failure). */
   unexpected: boolean;
+  /** The SQLSTATE of a database error the request caused (logged, not sent). */
+  sqlstate?: string;
 }
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -25,12 +28,16 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   404: "NOT_FOUND",
   409: "CONFLICT",
   413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  422: "UNPROCESSABLE",
   503: "DEPENDENCY_FAILURE",
 };
 
 /**
  * What a client is told about an error. Known errors keep their code and
- * message; a database outage becomes 503 `DEPENDENCY_FAILURE`; anything else
+ * message; a database outage becomes 503 `DEPENDENCY_FAILURE`; a database
+ * error the request caused becomes its 4xx (see `postgresClientError`:
+ * 409, 422 or 400, with a fixed message); anything else
  * is a 500 with a generic message (the detail goes to the log, keyed by the
  * request id).
  */
@@ -45,6 +52,11 @@ export function toHttpError(thrown: unknown): HttpError {
       details: error.code === "BAD_REQUEST" ? error.details : undefined,
       unexpected: error.status >= 500 && error.code !== "DEPENDENCY_FAILURE",
     };
+  }
+  const fromPostgres = postgresClientError(error);
+  if (fromPostgres) {
+    const { status, code, message, sqlstate } = fromPostgres;
+    return { status, code, message, unexpected: false, sqlstate };
   }
   if (error instanceof HTTPException) {
     const status = error.status;

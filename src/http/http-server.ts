@@ -6,6 +6,8 @@ import { nodeDispatcherOf } from "./node-route.js";
 
 export interface HttpServer {
   readonly server: Server;
+  /** The app it serves: its `routes` are the service's whole route table (tests walk it). */
+  readonly app: Hono<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- any env
   readonly port: number;
   readonly url: string;
   /** Requests received and not yet answered. */
@@ -77,6 +79,7 @@ export async function startHttpServer(
 
   return {
     server,
+    app,
     port,
     url: `http://${shownHost}:${port}`,
     inFlight: () => inFlight,

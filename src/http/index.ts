@@ -8,3 +8,5 @@ export {
 } from "./error-envelope.js";
 export { resolveRequestId, MAX_REQUEST_ID_LENGTH } from "./request-id.js";
 export { addNodeRoute, nodeRoutesOf, type NodeRoute, type NodeRouteContext } from "./node-route.js";
+export { jsonBody, isJsonContentType } from "./json-body.js";
+export { postgresClientError, type PostgresClientError } from "./postgres-errors.js";

@@ -5,12 +5,7 @@ import type { NodeRequestObserver } from "../metrics/index.js";
 import { errorEnvelope } from "./error-envelope.js";
 import { matchTemplate, type NodeDispatcher, type NodeRoute } from "./node-route.js";
 import { resolveRequestId } from "./request-id.js";
-import {
-  bodyTooLarge,
-  logRequest,
-  reportRequestError,
-  RETRY_AFTER_SECONDS,
-} from "./request-outcome.js";
+import { logRequest, reportRequestError, RETRY_AFTER_SECONDS } from "./request-outcome.js";
 
 export interface NodeDispatcherOptions {
   routes: readonly NodeRoute[];
@@ -26,9 +21,8 @@ export interface NodeDispatcherOptions {
  * Serves the Node routes of an HTTP app on Node's request and response,
  * giving them what the app's Hono middleware gives every other route: the
  * request id (`X-Request-Id` on the response, `request_id` on every log
- * line), the access log line, the body cap (a declared length over it is a
- * 413 before the route runs; the route enforces it while reading), the
- * metrics, `Connection: close` while draining, and the error envelope.
+ * line), the access log line, the body cap (handed to the route, which
+ * refuses a body over it, declared or while reading), the metrics, `Connection: close` while draining, and the error envelope.
  */
 export function createNodeDispatcher(options: NodeDispatcherOptions): NodeDispatcher {
   const routes = options.routes.map((route) => ({ route, match: matchTemplate(route.path) }));
@@ -48,8 +42,9 @@ export function createNodeDispatcher(options: NodeDispatcherOptions): NodeDispat
     const observed = options.observers.map((observe) => observe(req.method ?? "GET", path));
     await runWithLogContext({ request_id: requestId }, async () => {
       try {
-        const declared = Number(req.headers["content-length"]);
-        if (declared > options.maxBodyBytes) throw bodyTooLarge();
+        // The route refuses a body over the cap itself, declared or while
+        // reading: its refusal then reaches its own records (the inbox's
+        // metrics and rejection list), which a 413 answered here would skip.
         await route.handle(req, res, { requestId, params, maxBodyBytes: options.maxBodyBytes });
       } catch (thrown) {
         answerError(thrown, requestId, res);

@@ -7,7 +7,10 @@ export interface NodeRouteContext {
   requestId: string;
   /** The route's `:name` segments, decoded. */
   params: Record<string, string>;
-  /** The app's body cap; the route must refuse a body over it (413) while reading. */
+  /**
+   * The app's body cap; the route must refuse a body over it (413), both a
+   * declared `Content-Length` over it and a body that grows past it while read.
+   */
   maxBodyBytes: number;
 }
 

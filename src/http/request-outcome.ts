@@ -30,6 +30,16 @@ export function reportRequestError(log: Logger, thrown: unknown): HttpError {
   const error = toHttpError(thrown);
   if (error.unexpected) log.child({ category: "error" }).error({ err: thrown }, "request failed");
   else if (error.status >= 500) log.warn({ err: thrown, code: error.code }, "dependency failure");
+  // A request the database refused (a duplicate, a value out of range): the
+  // client's to fix, but worth a line — a handler that should have answered it
+  // itself (an idempotent create) shows up here.
+  else if (error.sqlstate !== undefined) {
+    const { constraint } = thrown as { constraint?: string };
+    log.info(
+      { sqlstate: error.sqlstate, constraint, status: error.status },
+      "request refused by the database",
+    );
+  }
   return error;
 }
 

@@ -18,7 +18,8 @@ import { receiveWithEvents, type WebhookEvents } from "./webhook-events.js";
 
 /** The inbox app reads the request id opskit's HTTP app sets, when there is one. */
 export interface InboxAppEnv {
-  Variables: { requestId?: string };
+  /** `maxBodyBytes`: the HTTP app's body cap, which it leaves this route to enforce (and record). */
+  Variables: { requestId?: string; maxBodyBytes?: number };
 }
 
 export interface CreateInboxOptions {
@@ -121,6 +122,7 @@ export function createInbox(options: CreateInboxOptions): Inbox {
       headers: c.req.raw.headers.entries(),
       body: c.req.raw.body as AsyncIterable<Uint8Array> | null,
       requestId: c.get("requestId") ?? resolveRequestId(c.req.header("x-request-id")),
+      maxBodyBytes: c.get("maxBodyBytes"),
     });
     if (response.retryAfterSeconds !== undefined) {
       c.header("Retry-After", String(response.retryAfterSeconds));

@@ -15,7 +15,11 @@ export interface InboxEvent {
   headers: Record<string, string>;
   /** The raw bytes as received. */
   body: Buffer;
-  /** The parsed body for JSON sources; undefined otherwise. */
+  /**
+   * The parsed body when it is JSON; undefined otherwise. Its numbers are
+   * doubles: an id above 2^53 is not exact here; read it with
+   * `jsonKeyText(event.body, "id")`, which returns its exact digits.
+   */
   json: unknown;
   receivedAt: Date;
   /** 1 on the first processing attempt (of the current run: a replay starts again at 1). */

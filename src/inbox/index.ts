@@ -37,6 +37,7 @@ export type {
   WebhookStoredEvent,
 } from "./webhook-events.js";
 export { readKey, MAX_KEY_LENGTH } from "./event-keys.js";
+export { jsonKeyText } from "./json-key-text.js";
 export { maskHeaders, MASKED } from "./mask-headers.js";
 export {
   EVENT_STATUSES,

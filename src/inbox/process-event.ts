@@ -83,8 +83,14 @@ export function processEventTask(
 
 function toEvent(row: EventRow, source: Source, attempt: number): InboxEvent {
   const body = row.body ?? Buffer.alloc(0);
+  // Parsed whenever the body is JSON: a source that does not require JSON
+  // (GitHub's form-encoded hooks) still hands its JSON deliveries parsed.
   let json: unknown;
-  if (source.json) json = JSON.parse(body.toString("utf8"));
+  try {
+    json = JSON.parse(body.toString("utf8"));
+  } catch {
+    json = undefined;
+  }
   return {
     id: row.id,
     source: row.source,

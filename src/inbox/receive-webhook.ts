@@ -133,11 +133,15 @@ export async function receiveWebhook(
 
   const rules = [source.dedupeKey, source.topic, source.orderingKey];
   const wantsJson = source.json || rules.some((rule) => rule !== undefined && "json" in rule);
-  let json: unknown;
+  // The body's text once JSON.parse accepted it: keys are read from the text
+  // itself (readKey), never from parsed numbers, which lose digits past 2^53.
+  let json: string | undefined;
   let rejectReason: string | null = null;
   if (wantsJson) {
+    const text = body.toString("utf8");
     try {
-      json = JSON.parse(body.toString("utf8"));
+      JSON.parse(text);
+      json = text;
     } catch {
       if (source.json) rejectReason = "the body is not JSON";
     }

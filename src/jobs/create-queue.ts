@@ -123,7 +123,11 @@ export function createQueue(options: CreateQueueOptions): Queue {
   const keepHistory = options.keepHistory ?? true;
   const prepared = options.preparedStatements ?? true;
   let metrics: JobMetrics | undefined;
-  if (options.registry) metrics = createJobMetrics(options.registry, pool);
+  if (options.registry) {
+    metrics = createJobMetrics(options.registry, pool, {
+      queues: [...tasks.values()].map((task) => task.options.queue ?? "default"),
+    });
+  }
   const maintenance = createMaintenance({
     pool,
     schedules,

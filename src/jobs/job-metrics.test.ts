@@ -103,3 +103,33 @@ test("health: the worker's heartbeat check, and late schedules warn", async () =
     assert.equal(schedules.critical, false);
   });
 });
+
+test("metrics: with every queue empty, depth and oldest ready age report 0 per queue instead of vanishing", async () => {
+  await withPool(async (pool) => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const ok = defineTask("ok", async () => undefined);
+    const idle = defineTask("idle", async () => undefined, { queue: "later" });
+    const queue = createQueue({ pool, tasks: [ok, idle], registry: metrics.registry });
+    const empty = await metrics.registry.metrics();
+    for (const name of ["default", "later"]) {
+      assert.match(empty, new RegExp(`opskit_jobs_depth\\{queue="${name}",state="ready"\\} 0`));
+      assert.match(
+        empty,
+        new RegExp(`opskit_jobs_oldest_ready_age_seconds\\{queue="${name}"\\} 0`),
+      );
+    }
+    // A queue that had work and drained (its jobs completed, nothing dead) still reports 0.
+    await queue.add(ok, {});
+    const worker = queue.work({ pollIntervalMs: 50 });
+    await waitUntil(async () => (await count(pool, "select 1 from opskit.jobs")) === 0, "drained");
+    await worker.stop();
+    const fresh = createMetrics({ defaultMetrics: false });
+    createQueue({ pool, tasks: [ok], registry: fresh.registry });
+    assert.match(
+      await fresh.registry.metrics(),
+      /opskit_jobs_depth\{queue="default",state="running"\} 0/,
+    );
+    metrics.close();
+    fresh.close();
+  });
+});

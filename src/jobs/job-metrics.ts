@@ -15,13 +15,31 @@ export interface JobMetrics {
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600];
 const WAIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
+export interface JobMetricsOptions {
+  /** How long a database read serves scrapes; default 5 s. */
+  cacheMs?: number;
+  /** The queues of the queue's own tasks: always reported, 0 when empty. */
+  queues?: readonly string[];
+}
+
+const STATES = ["scheduled", "ready", "running", "stuck", "dead"] as const;
+
 /**
  * The queue's metrics on `registry`: counters and histograms fed by the
  * worker, and gauges read from the database at scrape time (depth by queue
  * and state, oldest ready age, the schedules' last success and late flag),
- * cached for `cacheMs` so frequent scrapes cost one query.
+ * cached for `cacheMs` so frequent scrapes cost one query. Depth and oldest
+ * ready age are reported for every queue of the tasks and every queue seen
+ * since, 0 when empty: a series that vanishes when its queue drains reads as
+ * "no data" in a dashboard and silences a `> 0` alert's resolution.
  */
-export function createJobMetrics(registry: Registry, pool: Pool, cacheMs = 5_000): JobMetrics {
+export function createJobMetrics(
+  registry: Registry,
+  pool: Pool,
+  options: JobMetricsOptions = {},
+): JobMetrics {
+  const cacheMs = options.cacheMs ?? 5_000;
+  const knownQueues = new Set(options.queues ?? []);
   const registers = [registry];
   const claimedTotal = new Counter({
     name: "opskit_jobs_claimed_total",
@@ -80,6 +98,22 @@ export function createJobMetrics(registry: Registry, pool: Pool, cacheMs = 5_000
     }
     return cached;
   };
+  // The database's rows (queues with jobs, dead jobs or settings), plus a
+  // zero row for every other known queue.
+  const queueStats = async () => {
+    const { stats } = await snapshot();
+    for (const q of stats) knownQueues.add(q.queue);
+    const zero = {
+      scheduled: 0,
+      ready: 0,
+      running: 0,
+      stuck: 0,
+      dead: 0,
+      oldestReadyAgeSeconds: 0,
+    };
+    const byQueue = new Map(stats.map((q) => [q.queue, q]));
+    return [...knownQueues].sort().map((queue) => byQueue.get(queue) ?? { queue, ...zero });
+  };
   new Gauge({
     name: "opskit_jobs_depth",
     help: "Jobs by queue and state (scheduled, ready, running, stuck, dead).",
@@ -87,10 +121,8 @@ export function createJobMetrics(registry: Registry, pool: Pool, cacheMs = 5_000
     registers,
     async collect() {
       this.reset();
-      for (const q of (await snapshot()).stats) {
-        for (const state of ["scheduled", "ready", "running", "stuck", "dead"] as const) {
-          this.set({ queue: q.queue, state }, q[state]);
-        }
+      for (const q of await queueStats()) {
+        for (const state of STATES) this.set({ queue: q.queue, state }, q[state]);
       }
     },
   });
@@ -101,8 +133,7 @@ export function createJobMetrics(registry: Registry, pool: Pool, cacheMs = 5_000
     registers,
     async collect() {
       this.reset();
-      for (const q of (await snapshot()).stats)
-        this.set({ queue: q.queue }, q.oldestReadyAgeSeconds);
+      for (const q of await queueStats()) this.set({ queue: q.queue }, q.oldestReadyAgeSeconds);
     },
   });
   new Gauge({

@@ -1,7 +1,7 @@
 import { isOpskitError } from "../errors.js";
 import type { MigrationFailure } from "./migration-failure.js";
 import type { PlannedMigration } from "./migration-plan.js";
-import { parseMigration, type SqlStatement } from "./parse-migration.js";
+import { parseMigration, type ParsedMigration, type SqlStatement } from "./parse-migration.js";
 
 /** How the runner executes one file, decided from its directives and statements. */
 export interface PreparedMigration extends PlannedMigration {
@@ -66,9 +66,23 @@ export async function prepareMigration(
   }
   return {
     ...file,
-    transactional: !directives.noTransaction && restricted.length === 0,
+    transactional: runsInTransaction(parsed),
     statements,
     lockTimeout: directives.lockTimeout ?? `${defaults.lockTimeoutMs}ms`,
     statementTimeout: directives.statementTimeout ?? `${defaults.statementTimeoutMs}ms`,
   };
+}
+
+/**
+ * Whether the runner wraps a file in one transaction: not when its header
+ * says `-- opskit:no-transaction`, nor when every statement is one Postgres
+ * refuses in a transaction block. The lint asks the same question here, so
+ * the two never disagree about a file (a file of only CREATE INDEX
+ * CONCURRENTLY is applied outside a transaction, and lints so).
+ */
+export function runsInTransaction(
+  parsed: Pick<ParsedMigration, "statements" | "directives">,
+): boolean {
+  if (parsed.directives.noTransaction) return false;
+  return !(parsed.statements.length > 0 && parsed.statements.every((s) => s.nonTransactional));
 }

@@ -5,6 +5,7 @@ import { migrationDirs, queryRows } from "../../test/helpers.js";
 import { after, test } from "node:test";
 import { createTestDatabase } from "../../test/db.js";
 import { migrate, migrationStatus } from "./index.js";
+import { lintMigrations } from "./lint/lint-migrations.js";
 
 const db = await createTestDatabase({ empty: true });
 const dirs = await migrationDirs();
@@ -129,4 +130,34 @@ test("header directives override the run's lock_timeout and statement_timeout fo
     sources: [{ source: "timeouts", dir: d }],
   });
   assert.equal(error, undefined, error?.message);
+});
+
+test("lint and runner agree: a file of only CREATE INDEX CONCURRENTLY lints clean and applies; a mixed one fails both", async () => {
+  const only = await dirs.dir("agree-only", {
+    "0001_t.sql": "create table agree_t (id int, email text);",
+    "0002_idx.sql": "create index concurrently agree_t_email on agree_t (email);\n",
+  });
+  const linted = await lintMigrations({ dirs: [only] });
+  assert.deepEqual(
+    linted.findings.filter((f) => f.severity === "error"),
+    [],
+    "lint: the runner runs this file outside a transaction",
+  );
+  const applied = await migrate({
+    connectionString: db.url,
+    sources: [{ source: "agree-only", dir: only }],
+  });
+  assert.equal(applied.error, undefined);
+
+  const mixed = await dirs.dir("agree-mixed", {
+    "0001_mixed.sql":
+      "create table agree_m (id int);\ncreate index concurrently agree_m_i on agree_m (id);\n",
+  });
+  const mixedLint = await lintMigrations({ dirs: [mixed] });
+  assert.ok(mixedLint.findings.some((f) => f.severity === "error" && f.line === 2));
+  const refused = await migrate({
+    connectionString: db.url,
+    sources: [{ source: "agree-mixed", dir: mixed }],
+  });
+  assert.equal(refused.error?.code, "MIGRATION_MIXED_TRANSACTION");
 });

@@ -79,7 +79,7 @@ export async function bootstrap<M extends Manifest>(
     applicationName: `${options.name}:${role}`,
     max: config.OPSKIT_DB_POOL_MAX,
     slowQueryThresholdMs: config.OPSKIT_SLOW_QUERY_THRESHOLD,
-    logger: log.child({ category: "slow_query" }),
+    logger: log,
   });
   const health = createHealth({
     version: config.OPSKIT_VERSION ?? options.version,

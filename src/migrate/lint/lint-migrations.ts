@@ -1,3 +1,4 @@
+import { runsInTransaction } from "../migration-mode.js";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { isOpskitError } from "../../errors.js";
@@ -190,7 +191,7 @@ async function loadFiles(options: LintOptions, pg: PgVersion): Promise<LintFile[
       };
       try {
         file.parsed = parseMigrationSync(f.sql, { pgVersion: pg.major });
-        file.transactional = !file.parsed.directives.noTransaction;
+        file.transactional = runsInTransaction(file.parsed);
       } catch (error) {
         if (!isOpskitError(error, "MIGRATION_PARSE_ERROR")) throw error;
         const details = error.details as { line: number; column: number; kind?: string };

@@ -10,12 +10,14 @@ export const nonTransactionalInTransaction: LintRule = {
   id: "non-transactional-in-transaction",
   severity: "error",
   summary:
-    "A statement that cannot run in a transaction block, in a file the runner wraps in one (25001)",
+    "A statement that cannot run in a transaction block, beside ordinary statements without `-- opskit:no-transaction` (the runner refuses the file)",
+  // A file whose statements are all of this kind runs outside a transaction
+  // (the runner decides so, see runsInTransaction): only a mixed file is here.
   statement(ctx) {
     if (!ctx.file.transactional || !ctx.statement.nonTransactional) return;
     const what = transactionBlockRestriction(ctx.statement.ast, ctx.pg.major) ?? ctx.statement.kind;
     ctx.report(
-      `${what} cannot run inside a transaction block, and the runner wraps this file in one: the deploy fails with 25001 and the whole file rolls back. Move it to its own migration file whose first line is \`-- opskit:no-transaction\`.`,
+      `${what} cannot run inside a transaction block, and this file also has statements that can: the runner refuses it (MIGRATION_MIXED_TRANSACTION) and the deploy fails with nothing applied. Move it to a migration file of its own (which then runs outside a transaction), or start this file with \`-- opskit:no-transaction\` to run every statement one by one.`,
     );
   },
 };
