@@ -19,6 +19,8 @@ export { backoffDelay, DEFAULT_BACKOFF, type Backoff, type BackoffSpec } from ".
 export type { QueueStats, JobState, JobSummary } from "./sql/inspect-jobs.js";
 export { findJob, JOB_STATES, jobStats, listJobs } from "./sql/inspect-jobs.js";
 export type { CancelResult } from "./sql/queue-admin.js";
+// The console's actions run them on their own transaction (the audit row commits with them).
+export { cancelJob, pauseQueue, resumeQueue, retryDeadJob } from "./sql/queue-admin.js";
 export { scheduleStatuses, type ScheduleStatus } from "./schedule-status.js";
 export type { RescueResult } from "./rescue-expired-jobs.js";
 export type { MaintenanceResult } from "./run-maintenance.js";
