@@ -19,6 +19,7 @@ import type { ConsoleContext } from "../console-router.js";
 import { badge, html, query, table, time, type Html } from "../html.js";
 import { hiddenFields, pickFields, timeWindow, WITHIN } from "../job-filter-form.js";
 import { formFields } from "../layout.js";
+import { queryId } from "../request-input.js";
 import { allowed, definePanel, type ScreenDeps } from "../screen-kit.js";
 
 const PAGE = 50;
@@ -122,7 +123,7 @@ export function registerInboxScreen(deps: ScreenDeps): void {
 
   const events = definePanel(deps, "inbox-events", "Events", async (c) => {
     const q = queryOf(c);
-    const before = /^\d{1,18}$/.test(q.before ?? "") ? q.before : undefined;
+    const before = queryId(q.before, "before");
     const filter = parseEventFilter(q);
     const rows =
       filter.dedupeKey !== undefined && filter.source === undefined
@@ -341,13 +342,14 @@ export function registerInboxScreen(deps: ScreenDeps): void {
     const filter = parseEventFilter(fields);
     if (!filter.until)
       throw new OpskitError("BAD_REQUEST", "Open the preview first: it pins the time window.");
-    return runBulkAction(pool, request, {
+    const { tx } = request;
+    return runBulkAction(request, {
       action: "inbox.bulk_replay",
       target: `events matching ${JSON.stringify(fields)}`,
       params: { filter: fields, reason: request.form.reason, cap: deps.bulkCap },
       run: async () => {
         const reason = request.form.reason?.trim() ?? "";
-        const dry = await replayInboxEvents(pool, filter, {
+        const dry = await replayInboxEvents(tx, filter, {
           by: request.session.actor,
           reason,
           dryRun: true,
@@ -358,7 +360,7 @@ export function registerInboxScreen(deps: ScreenDeps): void {
             `${dry.count} events match now, over the cap of ${deps.bulkCap}: narrow the filter.`,
           );
         }
-        const done = await replayInboxEvents(pool, filter, { by: request.session.actor, reason });
+        const done = await replayInboxEvents(tx, filter, { by: request.session.actor, reason });
         return {
           result: `${done.count} replayed`,
           flash: `${done.count} event(s) replayed (replay #${done.replayId ?? "?"}).`,
@@ -368,27 +370,31 @@ export function registerInboxScreen(deps: ScreenDeps): void {
     });
   });
 
-  router.action(`/inbox/events/:id${ID}/replay`, "inbox.replay", async (c, { session, form }) => {
-    const id = c.req.param("id") ?? "";
-    const done = await replayInboxEvent(pool, id, {
-      by: session.actor,
-      reason: form.reason?.trim() ?? "",
-    });
-    return {
-      target: `event ${id}`,
-      params: { reason: form.reason, replay_id: done.replayId },
-      result: done.count ? "replayed" : "not_replayed",
-      flash: done.count
-        ? `Event ${id} replayed: it is pending again.`
-        : `Event ${id} was not replayed.`,
-    };
-  });
+  router.action(
+    `/inbox/events/:id${ID}/replay`,
+    "inbox.replay",
+    async (c, { session, form, tx }) => {
+      const id = c.req.param("id") ?? "";
+      const done = await replayInboxEvent(tx, id, {
+        by: session.actor,
+        reason: form.reason?.trim() ?? "",
+      });
+      return {
+        target: `event ${id}`,
+        params: { reason: form.reason, replay_id: done.replayId },
+        result: done.count ? "replayed" : "not_replayed",
+        flash: done.count
+          ? `Event ${id} replayed: it is pending again.`
+          : `Event ${id} was not replayed.`,
+      };
+    },
+  );
 
   for (const op of ["pause", "resume"] as const) {
     router.action(
       `/inbox/sources/:name/${op}`,
       op === "pause" ? "inbox.pause_source" : "inbox.resume_source",
-      async (c, { session, form }) => {
+      async (c, { session, form, tx }) => {
         const name = c.req.param("name") ?? "";
         if (op === "pause") {
           const reason = form.reason?.trim();
@@ -397,8 +403,8 @@ export function registerInboxScreen(deps: ScreenDeps): void {
               "BAD_REQUEST",
               "Say why the source is paused (it is shown to everyone).",
             );
-          await pauseInboxSource(pool, name, { by: session.actor, reason });
-        } else await resumeInboxSource(pool, name);
+          await pauseInboxSource(tx, name, { by: session.actor, reason });
+        } else await resumeInboxSource(tx, name);
         return {
           target: `source ${name}`,
           result: op === "pause" ? "paused" : "resumed",

@@ -1,4 +1,11 @@
-import { createQueue, type JobState } from "../../jobs/index.js";
+import {
+  cancelJob,
+  createQueue,
+  pauseQueue,
+  resumeQueue,
+  retryDeadJob,
+  type JobState,
+} from "../../jobs/index.js";
 import { runBulkAction, newRequestKey } from "../bulk-action.js";
 import type { ConsoleContext } from "../console-router.js";
 import { age, badge, html, query, table, time, type Html } from "../html.js";
@@ -10,6 +17,7 @@ import {
   pickFields,
 } from "../job-filter-form.js";
 import { formFields } from "../layout.js";
+import { queryId } from "../request-input.js";
 import type { ConsoleAction } from "../permissions.js";
 import { actionButton, allowed, definePanel, type ScreenDeps } from "../screen-kit.js";
 import {
@@ -118,7 +126,7 @@ export function registerJobsScreen(deps: ScreenDeps): void {
   const list = definePanel(deps, "jobs", "Jobs", async (c) => {
     const q = queryOf(c);
     const filter = parseJobFilter(q);
-    const before = /^\d{1,19}$/.test(q.before ?? "") ? q.before : undefined;
+    const before = queryId(q.before, "before");
     const rows = await listConsoleJobs(pool, filter, { limit: PAGE, beforeId: before });
     const fields = pickFields(q, JOB_FILTER_FIELDS);
     const last = rows.at(-1);
@@ -239,9 +247,9 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
   // Bulk routes first: "/jobs/bulk/retry" must not be read as job "bulk".
   for (const op of Object.keys(BULK_OPS) as BulkOp[]) registerBulk(op);
 
-  router.action(`/jobs/:id${ID}/retry`, "jobs.retry", async (c) => {
+  router.action(`/jobs/:id${ID}/retry`, "jobs.retry", async (c, { tx }) => {
     const id = c.req.param("id")!;
-    const retried = await jobs.retry(id);
+    const retried = await retryDeadJob(tx, id);
     return {
       target: `job ${id}`,
       result: retried ? "retried" : "not_dead",
@@ -250,9 +258,9 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
         : `Job ${id} is not dead: nothing to retry.`,
     };
   });
-  router.action(`/jobs/:id${ID}/cancel`, "jobs.cancel", async (c) => {
+  router.action(`/jobs/:id${ID}/cancel`, "jobs.cancel", async (c, { tx }) => {
     const id = c.req.param("id")!;
-    const result = await jobs.cancel(id);
+    const result = await cancelJob(tx, id);
     const flash = {
       cancelled: `Job ${id} cancelled.`,
       cancelling: `Job ${id} is running: its worker was told to stop it.`,
@@ -260,9 +268,9 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
     }[result];
     return { target: `job ${id}`, result, flash };
   });
-  router.action(`/jobs/:id${ID}/delete`, "jobs.delete", async (c) => {
+  router.action(`/jobs/:id${ID}/delete`, "jobs.delete", async (c, { tx }) => {
     const id = c.req.param("id")!;
-    const deleted = await deleteJobs(pool, [id]);
+    const deleted = await deleteJobs(tx, [id]);
     return {
       target: `job ${id}`,
       result: deleted.length ? "deleted" : "not_deleted",
@@ -276,9 +284,9 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
     router.action(
       `/queues/:queue/${op}`,
       op === "pause" ? "queues.pause" : "queues.resume",
-      async (c) => {
+      async (c, { tx }) => {
         const queue = c.req.param("queue")!;
-        await (op === "pause" ? jobs.pause(queue) : jobs.resume(queue));
+        await (op === "pause" ? pauseQueue(tx, queue) : resumeQueue(tx, queue));
         return {
           target: `queue ${queue}`,
           result: op === "pause" ? "paused" : "resumed",
@@ -327,12 +335,13 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
     router.action(`/jobs/bulk/${op}`, spec.action, async (_c, request) => {
       const fields = pickFields(request.form, JOB_FILTER_FIELDS);
       const filter = parseJobFilter(request.form);
-      return runBulkAction(pool, request, {
+      const { tx } = request;
+      return runBulkAction(request, {
         action: spec.action,
         target: `jobs matching ${JSON.stringify(fields)}`,
         params: { filter: fields, cap: deps.bulkCap },
         run: async () => {
-          const ids = (await selectJobIds(pool, filter, spec.states, deps.bulkCap)).slice(
+          const ids = (await selectJobIds(tx, filter, spec.states, deps.bulkCap)).slice(
             0,
             deps.bulkCap,
           );
@@ -340,14 +349,16 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
           if (op === "delete")
             done = (
               await deleteJobs(
-                pool,
+                tx,
                 ids.map((j) => j.id),
               )
             ).length;
           else
             for (const j of ids) {
               const ok =
-                op === "retry" ? await jobs.retry(j.id) : (await jobs.cancel(j.id)) !== "not_found";
+                op === "retry"
+                  ? await retryDeadJob(tx, j.id)
+                  : (await cancelJob(tx, j.id)) !== "not_found";
               if (ok) done++;
             }
           return {
