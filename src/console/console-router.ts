@@ -110,7 +110,17 @@ export async function readForm(c: ConsoleContext): Promise<Record<string, string
   const type = c.req.header("content-type") ?? "";
   if (!type.includes("application/x-www-form-urlencoded") && !type.includes("multipart/form-data"))
     return {};
-  const body = await c.req.parseBody();
+  let body: Awaited<ReturnType<ConsoleContext["req"]["parseBody"]>>;
+  try {
+    body = await c.req.parseBody();
+  } catch {
+    // A multipart type with no or the wrong boundary, a truncated part: the
+    // runtime's form parser throws a TypeError (a 500 if it went up).
+    throw new OpskitError(
+      "BAD_REQUEST",
+      "The form's body could not be read as its content type says. Send the form again from the console's page.",
+    );
+  }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(body)) if (typeof value === "string") out[key] = value;
   return out;
@@ -276,12 +286,19 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
         const session = c.get("session");
         const requestId = c.get("requestId");
         if (!session) return refuse(c, 401, "Not logged in", "Log in to the console first.");
-        const form = await readForm(c);
         const target = c.req.param() as Record<string, string>;
         const base = { actor: session.actor, action, requestId, params: { ...target } };
         const refused = await crossOrigin(c, { ...base, target: describeParams(target) });
         if (refused) return refused;
-        const problem = invalidParams(target) ?? invalidField(form, "form field");
+        let form: Record<string, string> = {};
+        let problem: string | undefined;
+        try {
+          form = await readForm(c);
+          problem = invalidParams(target) ?? invalidField(form, "form field");
+        } catch (error) {
+          if (!isOpskitError(error)) throw error;
+          problem = error.message;
+        }
         if (problem) {
           await audit({ ...base, target: describeParams(target), result: "denied: invalid input" });
           return refuse(c, 400, "Bad request", problem);
