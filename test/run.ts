@@ -69,8 +69,16 @@ async function main(): Promise<number> {
     const code = await new Promise<number>((resolve) => {
       const child = spawn(
         process.execPath,
-        // A test that hangs fails after 3 minutes instead of holding CI until its limit.
-        ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", ...files],
+        // A test that hangs fails after 3 minutes instead of holding CI until its limit;
+        // OPSKIT_TEST_TIMEOUT_MS lengthens it for a deliberate long run (the console fuzz).
+        [
+          "--import",
+          "tsx",
+          "--test",
+          "--test-concurrency=2",
+          `--test-timeout=${Number(process.env.OPSKIT_TEST_TIMEOUT_MS ?? 180_000)}`,
+          ...files,
+        ],
         {
           stdio: "inherit",
           env: { ...process.env, TEST_PG_ADMIN_URL: adminUrl, TEST_PG_TEMPLATE: template },

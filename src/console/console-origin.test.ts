@@ -53,7 +53,7 @@ test("a mutating POST from another origin is refused 403 and audited as denied",
     "https://evil.example",
     "null",
     "http://localhost:8080",
-    "https://localhost",
+    "http://localhost.evil.example",
   ]) {
     const res = await browser.post("/ops/queues/origin-q/pause", {}, { headers: { origin } });
     assert.equal(res.status, 403, origin);
@@ -71,6 +71,30 @@ test("a mutating POST from another origin is refused 403 and audited as denied",
   assert.equal(await paused("origin-q"), true);
   assert.equal((await browser.post("/ops/queues/origin-q/resume")).status, 303);
   assert.equal(await paused("origin-q"), false);
+  // Plain http and no trusted proxy: a TLS-terminating proxy nobody declared
+  // looks the same, so the https form of its own host passes too.
+  const tls = await browser.post(
+    "/ops/queues/origin-q/pause",
+    {},
+    { headers: { origin: "https://localhost" } },
+  );
+  assert.equal(tls.status, 303);
+  // Behind a trusted proxy that says https, plain http is another origin.
+  const proxiedBrowser = consoleClient(mountAt(proxied));
+  const page = await proxiedBrowser.get("/ops/login", { "x-forwarded-proto": "https" });
+  const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+  await proxiedBrowser.post(
+    "/ops/login",
+    { _csrf: loginCsrf, token: ADMIN },
+    { headers: { "x-forwarded-proto": "https" } },
+  );
+  await proxiedBrowser.get("/ops/audit", { "x-forwarded-proto": "https" });
+  const downgraded = await proxiedBrowser.post(
+    "/ops/queues/origin-q/resume",
+    {},
+    { headers: { origin: "http://localhost", "x-forwarded-proto": "https" } },
+  );
+  assert.equal(downgraded.status, 403);
 });
 
 test("a login POST from another origin is refused 403 and audited as denied", async () => {

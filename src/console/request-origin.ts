@@ -32,5 +32,12 @@ export function consoleOrigin(c: Context, trustProxy: boolean): string {
 export function foreignOrigin(c: Context, trustProxy: boolean): string | undefined {
   const origin = c.req.header("origin");
   if (origin === undefined) return undefined;
-  return origin === consoleOrigin(c, trustProxy) ? undefined : origin;
+  const own = consoleOrigin(c, trustProxy);
+  if (origin === own) return undefined;
+  // Plain http with no trusted proxy may be a TLS-terminating proxy the
+  // service was not told about: the browser's https origin is then the same
+  // site. The host still has to match.
+  if (!isHttpsRequest(c, trustProxy) && origin === own.replace(/^http:/, "https:"))
+    return undefined;
+  return origin;
 }
