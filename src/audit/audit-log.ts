@@ -87,14 +87,39 @@ function insertSql(schema: string): string {
 
 function insertValues(entry: AuditEntry): unknown[] {
   return [
-    entry.actor,
-    entry.action,
-    entry.target ?? null,
-    JSON.stringify(entry.params ?? {}),
-    entry.result,
-    entry.requestId ?? null,
+    storable(entry.actor),
+    storable(entry.action),
+    entry.target === undefined ? null : storable(entry.target),
+    storableJson(entry.params ?? {}),
+    storable(entry.result),
+    entry.requestId === undefined ? null : storable(entry.requestId),
     entry.requestKey ?? null,
   ];
+}
+
+// A lone UTF-16 surrogate: JSON.stringify writes it as `\udXXX`, which jsonb refuses.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text as Postgres can store it: a NUL (which text and jsonb refuse, 22021
+ * and 22P05) is kept as the six characters `\u0000`, a lone surrogate
+ * (which jsonb refuses) as U+FFFD. An audit row is written for what was
+ * asked, whatever was asked: a value it cannot store must not lose the row.
+ */
+export function storable(text: string): string {
+  return text.replaceAll("\0", "\\u0000").replace(LONE_SURROGATE, "\uFFFD");
+}
+
+function storableJson(params: Record<string, unknown>): string {
+  // Round-tripped first so dates and toJSON() are plain values; keys are text too.
+  const clean = (value: unknown): unknown => {
+    if (typeof value === "string") return storable(value);
+    if (Array.isArray(value)) return value.map(clean);
+    if (value !== null && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), clean(v)]));
+    return value;
+  };
+  return JSON.stringify(clean(JSON.parse(JSON.stringify(params)) as unknown));
 }
 
 /**
@@ -136,7 +161,7 @@ export async function setAuditResult(
 ): Promise<void> {
   await db.query(
     `update ${auditTable(schema)} set result = $2, params = params || $3::jsonb where id = $1`,
-    [id, result, JSON.stringify(params ?? {})],
+    [id, storable(result), storableJson(params ?? {})],
   );
 }
 

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { claimAuditKey, recordAudit, setAuditResult } from "../audit/index.js";
-import type { Pool } from "../db/index.js";
-import { isOpskitError, OpskitError } from "../errors.js";
+import { OpskitError } from "../errors.js";
 import { time } from "./html.js";
 import type { ActionOutcome, ActionRequest } from "./console-router.js";
 import type { ConsoleAction } from "./permissions.js";
@@ -19,9 +18,16 @@ export function newRequestKey(): string {
  * done, so a resubmitted form (a double click, a browser retry, the back
  * button) finds the first submission's row and does nothing again. The
  * resubmission is audited too, pointing to the first.
+ *
+ * The claim, the work and the claim's result are all written on the
+ * action's transaction (`request.tx`), so they commit together or not at
+ * all. A second submission of the same form while the first is still
+ * running waits on the unique index until the first commits (then finds
+ * its row: a duplicate) or rolls back (then claims the key and runs: the
+ * first did nothing). A failure throws: the router rolls back and audits
+ * it without the key, so the same form can be sent again.
  */
 export async function runBulkAction(
-  pool: Pool,
   request: ActionRequest,
   o: {
     action: ConsoleAction;
@@ -34,6 +40,7 @@ export async function runBulkAction(
   if (!KEY.test(requestKey)) {
     throw new OpskitError("BAD_REQUEST", "Open the preview first: its form confirms the action.");
   }
+  const { tx } = request;
   const entry = {
     actor: request.session.actor,
     action: o.action,
@@ -41,9 +48,9 @@ export async function runBulkAction(
     params: o.params,
     requestId: request.requestId,
   };
-  const claim = await claimAuditKey(pool, "opskit", { ...entry, result: "running", requestKey });
+  const claim = await claimAuditKey(tx, "opskit", { ...entry, result: "running", requestKey });
   if (!claim.claimed) {
-    await recordAudit(pool, "opskit", {
+    await recordAudit(tx, "opskit", {
       ...entry,
       result: `duplicate of audit #${claim.row.id}: nothing done`,
     });
@@ -53,20 +60,7 @@ export async function runBulkAction(
       flash: `Already submitted at ${time(claim.row.at)} by ${claim.row.actor} (${claim.row.result}); nothing was done again.`,
     };
   }
-  try {
-    const done = await o.run();
-    await setAuditResult(pool, "opskit", claim.id, done.result, done.params);
-    return { audited: true, result: done.result, flash: done.flash };
-  } catch (error) {
-    const code = isOpskitError(error) ? error.code : "INTERNAL";
-    await setAuditResult(pool, "opskit", claim.id, `error: ${code}`);
-    if (isOpskitError(error) && error.status < 500) {
-      return {
-        audited: true,
-        result: `error: ${code}`,
-        flash: `${o.action} failed: ${error.message}`,
-      };
-    }
-    throw error;
-  }
+  const done = await o.run();
+  await setAuditResult(tx, "opskit", claim.id, done.result, done.params);
+  return { audited: true, result: done.result, flash: done.flash };
 }

@@ -1,13 +1,15 @@
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { timingSafeEqual } from "node:crypto";
-import { recordAudit, type AuditEntry } from "../audit/index.js";
-import type { Pool } from "../db/index.js";
+import { recordAudit, setAuditResult, type AuditEntry } from "../audit/index.js";
+import { withTransaction, type Pool, type PoolClient } from "../db/index.js";
 import { isOpskitError, OpskitError } from "../errors.js";
 import type { Logger } from "../log/index.js";
 import { html, type Html } from "./html.js";
 import { renderLayout, renderMessagePage } from "./layout.js";
 import { can, type ConsoleAction, type Permissions } from "./permissions.js";
+import { foreignOrigin } from "./request-origin.js";
+import { invalidField, invalidParams } from "./request-input.js";
 import type { ConsoleSession } from "./sql/console-sessions.js";
 
 export interface ConsoleEnv {
@@ -32,7 +34,7 @@ export interface ActionOutcome {
   flash?: string | undefined;
   /** Where to go next (inside the console); default the form's return_to. */
   redirect?: string | undefined;
-  /** The handler wrote its own audit row (bulk actions claim theirs before acting). */
+  /** The handler wrote its own audit row through `tx` (bulk actions claim theirs before acting). */
   audited?: boolean;
 }
 
@@ -40,17 +42,33 @@ export interface ActionRequest {
   session: ConsoleSession;
   form: Record<string, string>;
   requestId: string | undefined;
+  /**
+   * The action's transaction: every write it makes goes through `tx`, and
+   * the router writes the audit row on it too, so both commit or neither.
+   */
+  tx: PoolClient;
+  /**
+   * For an effect no transaction can undo (a signal to another backend):
+   * commits an audit row saying the action started, before the effect, so
+   * the effect is never without a row. The router then sets that row's result.
+   */
+  recordIntent: (intent: Pick<ActionOutcome, "target" | "params">) => Promise<void>;
 }
+
+type RefusalStatus = 400 | 401 | 403 | 404 | 409 | 413;
 
 export const FLASH_COOKIE = "opskit_console_flash";
 export const SESSION_COOKIE = "opskit_console_session";
 
 /**
  * The console's route table. Every mutating route is added through
- * `action()`, which checks the session, the CSRF token and the role's
- * permission, runs the handler, and writes the audit log whatever happened
- * (done, denied, failed); `actions` lists them so a test can prove that
- * every non-GET route of the app is one of them.
+ * `action()`, which checks the session, the Origin, the input, the CSRF
+ * token and the role's permission, then runs the handler in a transaction
+ * and writes the audit row on that same transaction: the action's writes
+ * and its row commit together or not at all. A failure rolls back and is
+ * audited in a transaction of its own; a refusal (denied) is audited too.
+ * `actions` lists them so a test can prove that every non-GET route of the
+ * app is one of them.
  */
 export interface ConsoleRouter {
   readonly basePath: string;
@@ -83,6 +101,8 @@ export interface ConsoleRouterOptions {
   log: Logger;
   permissions: Permissions;
   environment: string;
+  /** Believe `X-Forwarded-Proto` / `X-Forwarded-Host` for the console's own origin. */
+  trustProxy: boolean;
 }
 
 /** Reads a form body (urlencoded or multipart) as plain strings. */
@@ -90,7 +110,17 @@ export async function readForm(c: ConsoleContext): Promise<Record<string, string
   const type = c.req.header("content-type") ?? "";
   if (!type.includes("application/x-www-form-urlencoded") && !type.includes("multipart/form-data"))
     return {};
-  const body = await c.req.parseBody();
+  let body: Awaited<ReturnType<ConsoleContext["req"]["parseBody"]>>;
+  try {
+    body = await c.req.parseBody();
+  } catch {
+    // A multipart type with no or the wrong boundary, a truncated part: the
+    // runtime's form parser throws a TypeError (a 500 if it went up).
+    throw new OpskitError(
+      "BAD_REQUEST",
+      "The form's body could not be read as its content type says. Send the form again from the console's page.",
+    );
+  }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(body)) if (typeof value === "string") out[key] = value;
   return out;
@@ -105,7 +135,8 @@ export function sameToken(a: string | undefined, b: string): boolean {
 
 /** Sets the one-shot message the next page shows. */
 export function setFlash(c: ConsoleContext, basePath: string, text: string): void {
-  setCookie(c, FLASH_COOKIE, encodeURIComponent(text.slice(0, 500)), {
+  // toWellFormed: encodeURIComponent throws on a lone surrogate.
+  setCookie(c, FLASH_COOKIE, encodeURIComponent(wellFormed(text.slice(0, 500))), {
     path: basePath,
     httpOnly: true,
     sameSite: "Strict",
@@ -124,16 +155,30 @@ export function takeFlash(c: ConsoleContext, basePath: string): string | undefin
   }
 }
 
-/** A path inside the console to go back to; anything else falls back to `fallback`. */
+/**
+ * A path inside the console to go back to; anything else falls back to
+ * `fallback`. Only printable ASCII passes: a Location header cannot carry
+ * CR or LF (header injection, and a TypeError from Headers: a 500) nor a
+ * character above U+00FF; the console's own links are percent-encoded.
+ */
 export function safeReturn(basePath: string, value: string | undefined, fallback: string): string {
   if (
     value &&
     (value === basePath || value.startsWith(`${basePath}/`)) &&
+    /^[\x21-\x7e]+$/.test(value) &&
     !value.startsWith("//") &&
     !value.includes("\\")
   )
     return value;
   return fallback;
+}
+
+/** Lone surrogates replaced by U+FFFD (String.prototype.toWellFormed, before ES2024 typings). */
+function wellFormed(text: string): string {
+  return text.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    "\uFFFD",
+  );
 }
 
 export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRouter {
@@ -145,17 +190,46 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
     try {
       await recordAudit(pool, "opskit", entry);
     } catch (error) {
-      // The action has happened (or was refused); a lost audit row must at least be logged.
+      // The action was refused; a lost audit row must at least be logged.
       log.error({ err: error, action: entry.action, actor: entry.actor }, "audit write failed");
       throw error;
     }
   };
 
-  const refuse = (c: ConsoleContext, status: 401 | 403 | 400, title: string, text: string) =>
+  const refuse = (c: ConsoleContext, status: RefusalStatus, title: string, text: string) =>
     c.html(
       renderMessagePage({ title, text, basePath, nonce: c.get("secureHeadersNonce") }),
       status,
     );
+
+  /** A read route's guard: its path parameters, and a known error (a bad filter) as its own status. */
+  const read = async (c: ConsoleContext, render: () => Promise<Response>): Promise<Response> => {
+    const problem = invalidParams(c.req.param());
+    if (problem) return refuse(c, 400, "Bad request", problem);
+    try {
+      return await render();
+    } catch (error) {
+      if (isOpskitError(error) && error.status < 500)
+        return refuse(c, error.status as RefusalStatus, "Bad request", error.message);
+      throw error;
+    }
+  };
+
+  /** Refuses a POST whose Origin is another site's; audits it as denied. */
+  const crossOrigin = async (
+    c: ConsoleContext,
+    entry: Omit<AuditEntry, "result">,
+  ): Promise<Response | undefined> => {
+    const origin = foreignOrigin(c, options.trustProxy);
+    if (origin === undefined) return undefined;
+    await audit({ ...entry, result: `denied: cross-origin request (Origin ${origin})` });
+    return refuse(
+      c,
+      403,
+      "Refused",
+      "This request came from another site (its Origin header is not the console's). Use the console's own pages.",
+    );
+  };
 
   return {
     basePath,
@@ -166,25 +240,27 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
         const session = c.get("session");
         if (!session)
           return c.redirect(`${basePath}/login?next=${encodeURIComponent(c.req.path)}`, 303);
-        const body = await render(c);
-        return c.html(
-          renderLayout({
-            title,
-            body,
-            basePath,
-            session,
-            environment: options.environment,
-            flash: takeFlash(c, basePath),
-            nonce: c.get("secureHeadersNonce"),
-            path: c.req.path,
-          }),
-        );
+        return read(c, async () => {
+          const body = await render(c);
+          return c.html(
+            renderLayout({
+              title,
+              body,
+              basePath,
+              session,
+              environment: options.environment,
+              flash: takeFlash(c, basePath),
+              nonce: c.get("secureHeadersNonce"),
+              path: c.req.path,
+            }),
+          );
+        });
       });
     },
     fragment(path, render) {
       app.get(path, async (c) => {
         if (!c.get("session")) return c.html(html`<p>Log in again.</p>`, 401);
-        return c.html(await render(c));
+        return read(c, async () => c.html(await render(c)));
       });
     },
     json(path, read) {
@@ -195,7 +271,14 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
     },
     raw(method, path, action, handler) {
       actions.set(`${method} ${basePath}${path === "/" ? "" : path}`, action);
-      app.on(method, path, handler);
+      app.on(method, path, async (c) => {
+        const refused = await crossOrigin(c, {
+          actor: c.get("session")?.actor ?? "anonymous",
+          action,
+          requestId: c.get("requestId"),
+        });
+        return refused ?? handler(c);
+      });
     },
     action(path, action, run) {
       actions.set(`POST ${basePath}${path}`, action);
@@ -203,9 +286,23 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
         const session = c.get("session");
         const requestId = c.get("requestId");
         if (!session) return refuse(c, 401, "Not logged in", "Log in to the console first.");
-        const form = await readForm(c);
         const target = c.req.param() as Record<string, string>;
         const base = { actor: session.actor, action, requestId, params: { ...target } };
+        const refused = await crossOrigin(c, { ...base, target: describeParams(target) });
+        if (refused) return refused;
+        let form: Record<string, string> = {};
+        let problem: string | undefined;
+        try {
+          form = await readForm(c);
+          problem = invalidParams(target) ?? invalidField(form, "form field");
+        } catch (error) {
+          if (!isOpskitError(error)) throw error;
+          problem = error.message;
+        }
+        if (problem) {
+          await audit({ ...base, target: describeParams(target), result: "denied: invalid input" });
+          return refuse(c, 400, "Bad request", problem);
+        }
         const token = form._csrf ?? c.req.header("x-csrf-token");
         if (!sameToken(token, session.csrfToken)) {
           await audit({
@@ -234,29 +331,55 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
           );
         }
         const back = safeReturn(basePath, form.return_to, basePath);
+        // Set when the action commits an intent row before an effect no
+        // transaction can undo; its result is then updated, not inserted.
+        let intentId: string | undefined;
+        const row = (outcome: Pick<ActionOutcome, "target" | "params" | "result">) => ({
+          ...base,
+          target: outcome.target ?? describeParams(target),
+          params: { ...target, ...publicParams(form), ...outcome.params },
+          result: outcome.result,
+        });
         let outcome: ActionOutcome;
         try {
-          outcome = await run(c, { session, form, requestId });
+          outcome = await withTransaction(pool, async (tx) => {
+            const done = await run(c, {
+              session,
+              form,
+              requestId,
+              tx,
+              recordIntent: async (intent) => {
+                if (intentId !== undefined) return;
+                intentId = await recordAudit(pool, "opskit", {
+                  ...row({ ...intent, result: "started: not transactional" }),
+                });
+              },
+            });
+            if (!done.audited) {
+              const entry = row(done);
+              if (intentId === undefined) await recordAudit(tx, "opskit", entry);
+              else await setAuditResult(tx, "opskit", intentId, entry.result, entry.params);
+            }
+            return done;
+          });
         } catch (error) {
+          // Rolled back: nothing the action wrote through `tx` is left. The
+          // failure gets its own row, in a transaction of its own.
           const known = isOpskitError(error) && error.status < 500;
           const message = known ? error.message : "an unexpected error (see the log)";
           if (!known) log.error({ err: error, action }, "console action failed");
-          await audit({
-            ...base,
-            target: describeParams(target),
+          const failure = row({
             result: `error: ${isOpskitError(error) ? error.code : "INTERNAL"}`,
-            params: { ...target, ...publicParams(form), message },
+            params: { message },
           });
+          try {
+            if (intentId === undefined) await recordAudit(pool, "opskit", failure);
+            else await setAuditResult(pool, "opskit", intentId, failure.result, failure.params);
+          } catch (auditError) {
+            log.error({ err: auditError, action }, "audit write of a failed action failed");
+          }
           setFlash(c, basePath, `${action} failed: ${message}`);
           return c.redirect(back, 303);
-        }
-        if (!outcome.audited) {
-          await audit({
-            ...base,
-            target: outcome.target ?? describeParams(target),
-            params: { ...target, ...publicParams(form), ...outcome.params },
-            result: outcome.result,
-          });
         }
         if (outcome.flash) setFlash(c, basePath, outcome.flash);
         return c.redirect(safeReturn(basePath, outcome.redirect, back), 303);

@@ -34,6 +34,11 @@ import {
 import { renderBarePage, renderMessagePage } from "./layout.js";
 import { resolvePermissions, type ConsoleAction, type Permissions } from "./permissions.js";
 import { scrubSecrets } from "./scrub-secrets.js";
+import { invalidField } from "./request-input.js";
+import { isHttpsRequest } from "./request-origin.js";
+import { withTransaction } from "../db/index.js";
+import { recordAudit } from "../audit/index.js";
+import { isOpskitError } from "../errors.js";
 import {
   createConsoleSession,
   deleteConsoleSession,
@@ -87,7 +92,14 @@ export interface Console {
   close(): Promise<void>;
 }
 
+/**
+ * The login form's double-submit cookie. Over https it is `__Host-`
+ * prefixed (Secure, Path=/, no Domain: a sibling subdomain cannot plant
+ * one); browsers refuse `__Host-` cookies on plain http, so in development
+ * over http it keeps the plain name, and each scheme reads only its own.
+ */
 const LOGIN_COOKIE = "opskit_console_login";
+const HOST_LOGIN_COOKIE = `__Host-${LOGIN_COOKIE}`;
 
 /**
  * The operator's console: server-rendered screens over the toolkit's tables
@@ -130,6 +142,39 @@ export function createConsole(options: ConsoleOptions): Console {
     }),
   );
   app.use("*", scrubSecrets(secrets));
+  // Refused before any handler reads them: a query value Postgres cannot
+  // store fails a filter's query with 22021 (a 500) otherwise.
+  app.use("*", async (c, next) => {
+    let problem: string | undefined;
+    for (const [name, values] of Object.entries(c.req.queries()))
+      for (const value of values) problem ??= invalidField({ [name]: value }, "query field");
+    if (problem)
+      return c.html(
+        renderMessagePage({
+          title: "Bad request",
+          text: problem,
+          basePath,
+          nonce: c.get("secureHeadersNonce"),
+        }),
+        400,
+      );
+    await next();
+  });
+  app.onError((error, c) => {
+    // A known refusal thrown outside a route's own guard keeps its status;
+    // anything else is a defect: logged, and answered without its detail.
+    const known = isOpskitError(error) && error.status < 500;
+    if (!known) log.error({ err: error, path: c.req.path }, "console request failed");
+    return c.html(
+      renderMessagePage({
+        title: known ? "Bad request" : "Something went wrong",
+        text: known ? error.message : "The console hit an unexpected error; it is in the log.",
+        basePath,
+        nonce: c.get("secureHeadersNonce"),
+      }),
+      known ? (error.status as 400) : 500,
+    );
+  });
   // The overview is `/ops`; a sub-app's "/" does not match a trailing slash.
   app.use("*", async (c, next) => {
     if (c.req.path === `${basePath}/`) return c.redirect(basePath, 301);
@@ -161,16 +206,16 @@ export function createConsole(options: ConsoleOptions): Console {
     log,
     permissions,
     environment: options.environment ?? (options.development ? "development" : "production"),
+    trustProxy: options.trustProxy === true,
   });
   registerLogin(router, app, {
     credentials,
     pool: options.pool,
     ttlMs,
-    secure: (c) =>
-      new URL(c.req.url).protocol === "https:" ||
-      (options.trustProxy === true && c.req.header("x-forwarded-proto") === "https"),
+    secure: (c) => isHttpsRequest(c, options.trustProxy === true),
     throttle: createLoginThrottle(options.loginThrottle),
     clientAddress: (c) => clientAddress(c, options.trustProxy === true),
+    log,
   });
 
   const deps: ScreenDeps = {
@@ -209,6 +254,7 @@ interface LoginDeps {
   secure: (c: LoginContext) => boolean;
   throttle: LoginThrottle;
   clientAddress: (c: LoginContext) => string;
+  log: Logger;
 }
 
 /**
@@ -224,16 +270,23 @@ function clientAddress(c: LoginContext, trustProxy: boolean): string {
 
 function registerLogin(router: ConsoleRouter, app: Hono<ConsoleEnv>, deps: LoginDeps): void {
   const { basePath } = router;
-  const loginPage = (c: LoginContext, next: string, error?: string, status: 401 | 429 = 401) => {
+  const loginPage = (
+    c: LoginContext,
+    next: string,
+    error?: string,
+    status: 401 | 429 | 503 = 401,
+  ) => {
     // Login CSRF: the form carries a random value that must match a cookie
     // set with it (double submit), so another site cannot log a browser in.
     const token = randomBytes(24).toString("base64url");
-    setCookie(c, LOGIN_COOKIE, token, {
-      path: basePath,
-      httpOnly: true,
-      sameSite: "Strict",
-      secure: deps.secure(c),
-    });
+    if (deps.secure(c))
+      setCookie(c, HOST_LOGIN_COOKIE, token, {
+        path: "/",
+        httpOnly: true,
+        sameSite: "Strict",
+        secure: true,
+      });
+    else setCookie(c, LOGIN_COOKIE, token, { path: basePath, httpOnly: true, sameSite: "Strict" });
     const fields = html`<input type="hidden" name="_csrf" value="${token}" />
       <input type="hidden" name="next" value="${next}" />`;
     return c.html(
@@ -274,7 +327,26 @@ function registerLogin(router: ConsoleRouter, app: Hono<ConsoleEnv>, deps: Login
     const requestId = c.get("requestId");
     const name = form.name?.trim();
     const claimed = name ? `${name.slice(0, 64)}` : "token";
-    if (!sameToken(form._csrf, getCookie(c, LOGIN_COOKIE) ?? "\0")) {
+    const problem = invalidField(form, "form field");
+    if (problem) {
+      await router.audit({
+        actor: claimed,
+        action: "console.login",
+        requestId,
+        result: "denied: invalid input",
+      });
+      return c.html(
+        renderMessagePage({
+          title: "Bad request",
+          text: problem,
+          basePath,
+          nonce: c.get("secureHeadersNonce"),
+        }),
+        400,
+      );
+    }
+    const formCookie = getCookie(c, deps.secure(c) ? HOST_LOGIN_COOKIE : LOGIN_COOKIE);
+    if (!sameToken(form._csrf, formCookie ?? "\0")) {
       await router.audit({
         actor: claimed,
         action: "console.login",
@@ -313,19 +385,39 @@ function registerLogin(router: ConsoleRouter, app: Hono<ConsoleEnv>, deps: Login
       return loginPage(c, next, "Those credentials are not valid.");
     }
     deps.throttle.succeed(address);
-    const { cookie } = await createConsoleSession(deps.pool, {
-      ...identity,
-      ttlMs: deps.ttlMs,
-      userAgent: c.req.header("user-agent"),
-    });
-    await router.audit({
-      actor: identity.actor,
-      action: "console.login",
-      requestId,
-      params: { role: identity.role },
-      result: "ok",
-    });
-    deleteCookie(c, LOGIN_COOKIE, { path: basePath });
+    // The session and its audit row commit together: a login that cannot
+    // be audited opens no session.
+    let cookie: string;
+    try {
+      cookie = await withTransaction(deps.pool, async (tx) => {
+        const session = await createConsoleSession(tx, {
+          ...identity,
+          ttlMs: deps.ttlMs,
+          userAgent: c.req.header("user-agent"),
+        });
+        await recordAudit(tx, "opskit", {
+          actor: identity.actor,
+          action: "console.login",
+          requestId,
+          params: { role: identity.role },
+          result: "ok",
+        });
+        return session.cookie;
+      });
+    } catch (error) {
+      deps.log.error({ err: error }, "console login could not be completed");
+      await router
+        .audit({
+          actor: identity.actor,
+          action: "console.login",
+          requestId,
+          result: `error: ${isOpskitError(error) ? error.code : "INTERNAL"}`,
+        })
+        .catch(() => undefined);
+      return loginPage(c, next, "The login could not be recorded; try again.", 503);
+    }
+    if (deps.secure(c)) deleteCookie(c, HOST_LOGIN_COOKIE, { path: "/", secure: true });
+    else deleteCookie(c, LOGIN_COOKIE, { path: basePath });
     setCookie(c, SESSION_COOKIE, cookie, {
       path: basePath,
       httpOnly: true,
@@ -335,9 +427,9 @@ function registerLogin(router: ConsoleRouter, app: Hono<ConsoleEnv>, deps: Login
     });
     return c.redirect(next, 303);
   });
-  router.action("/logout", "console.logout", async (c) => {
+  router.action("/logout", "console.logout", async (c, { tx }) => {
     const cookie = getCookie(c, SESSION_COOKIE);
-    if (cookie) await deleteConsoleSession(deps.pool, cookie);
+    if (cookie) await deleteConsoleSession(tx, cookie);
     deleteCookie(c, SESSION_COOKIE, { path: basePath });
     return { result: "ok", redirect: `${basePath}/login` };
   });

@@ -1,5 +1,7 @@
-import { html, type Html } from "./html.js";
 import { JOB_STATES, type JobFilter, type JobState } from "../jobs/index.js";
+import { OpskitError } from "../errors.js";
+import { html, type Html } from "./html.js";
+import { printable } from "./request-input.js";
 
 /** "Within the last …" choices of the filter forms, in seconds. */
 export const WITHIN = [
@@ -10,12 +12,26 @@ export const WITHIN = [
   ["604800", "7 days"],
 ] as const;
 
-/** A `datetime-local` value (read as UTC) or an ISO time; undefined when empty or invalid. */
-export function parseTime(value: string | undefined): Date | undefined {
+/** The longest `within` accepted: ten years, in seconds. */
+const MAX_WITHIN = 10 * 366 * 86400;
+
+/**
+ * A `datetime-local` value (read as UTC) or an ISO time; undefined when
+ * empty. Anything else, or a year outside 1–9999 (which JavaScript reads but
+ * Postgres refuses or a browser cannot show: 22008), is a 400 naming the field.
+ */
+export function parseTime(value: string | undefined, field = "time"): Date | undefined {
   if (!value) return undefined;
   const text = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`;
   const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  const year = date.getUTCFullYear();
+  if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
+    throw new OpskitError(
+      "BAD_REQUEST",
+      `The ${field} filter "${printable(value).slice(0, 40)}" is not a date and time from year 1 to 9999 (UTC), like 2026-01-31T09:30.`,
+    );
+  }
+  return date;
 }
 
 /** The time window of a filter: `within` seconds back from now, or since/until. */
@@ -23,10 +39,17 @@ export function timeWindow(
   q: Record<string, string | undefined>,
   now = Date.now(),
 ): { since: Date | undefined; until: Date | undefined } {
-  const within = Number(q.within);
-  if (q.within && Number.isInteger(within) && within > 0)
+  if (q.within) {
+    const within = Number(q.within);
+    if (!/^\d+$/.test(q.within) || within < 1 || within > MAX_WITHIN) {
+      throw new OpskitError(
+        "BAD_REQUEST",
+        `The within filter "${printable(q.within).slice(0, 40)}" is not a number of seconds from 1 to ${MAX_WITHIN}.`,
+      );
+    }
     return { since: new Date(now - within * 1000), until: undefined };
-  return { since: parseTime(q.since), until: parseTime(q.until) };
+  }
+  return { since: parseTime(q.since, "since"), until: parseTime(q.until, "until") };
 }
 
 const text = (value: string | undefined, max = 200): string | undefined => {

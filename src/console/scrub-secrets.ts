@@ -11,8 +11,15 @@ export const SCRUBBED = "[secret]";
  * event body, an error message).
  */
 export function scrubSecrets(secrets: readonly string[]): MiddlewareHandler {
-  // Longest first, so a secret that contains another is replaced whole.
-  const sorted = [...new Set(secrets)].sort((a, b) => b.length - a.length);
+  // Pages hold text as escaped for HTML (`'` is `&#39;`), links as
+  // percent-encoded, JSON bodies as escaped for JSON (`"` is `\"`): each
+  // form of a secret is searched for. Longest first, so a secret that
+  // contains another is replaced whole.
+  const forms = secrets.flatMap((s) => {
+    const url = wellFormedUri(s);
+    return [s, escapeHtml(s), JSON.stringify(s).slice(1, -1), url, escapeHtml(url)];
+  });
+  const sorted = [...new Set(forms)].sort((a, b) => b.length - a.length);
   return async (c, next) => {
     await next();
     if (sorted.length === 0) return;
@@ -26,4 +33,20 @@ export function scrubSecrets(secrets: readonly string[]): MiddlewareHandler {
     headers.delete("content-length");
     c.res = new Response(clean, { status: c.res.status, headers });
   };
+}
+
+/** The escaping of Hono's `html` template (utils/html `escapeToBuffer`). */
+export function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>'"]/g,
+    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&quot;" })[ch]!,
+  );
+}
+
+function wellFormedUri(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return text; // a lone surrogate: no link can hold it encoded
+  }
 }

@@ -1,4 +1,4 @@
-import type { Pool } from "../db/index.js";
+import type { Queryable } from "../db/index.js";
 import { findInboxEventsByDedupeKey } from "./sql/find-events-by-dedupe-key.js";
 import type { InboxEventFilter, InboxEventStatus } from "./sql/inbox-event-filter.js";
 import {
@@ -76,7 +76,7 @@ export interface InboxAdmin {
  * await inbox.pauseSource("shopify", { by: "ada", reason: "store migration" });
  * const { count } = await inbox.replayMany({ source: "shopify", status: "dead" }, { by: "ada", reason: "fixed", dryRun: true });
  */
-export function createInboxAdmin(db: Pool): InboxAdmin {
+export function createInboxAdmin(db: Queryable): InboxAdmin {
   return {
     listEvents: (filter) => listInboxEvents(db, filter),
     findEvent: (id) => findInboxEvent(db, id),

@@ -24,6 +24,8 @@ export type { ChartData } from "./sql/read-job-charts.js";
 export { createBacklogSampler, type BacklogSampler } from "./backlog-sampler.js";
 export { findJob, JOB_STATES, jobStats, listJobs } from "./sql/inspect-jobs.js";
 export type { CancelResult } from "./sql/queue-admin.js";
+// The console's actions run them on their own transaction (the audit row commits with them).
+export { cancelJob, pauseQueue, resumeQueue, retryDeadJob } from "./sql/queue-admin.js";
 export { scheduleStatuses, type ScheduleStatus } from "./schedule-status.js";
 export type { RescueResult } from "./rescue-expired-jobs.js";
 export type { MaintenanceResult } from "./run-maintenance.js";

@@ -1,5 +1,6 @@
 import { listAuditEntries } from "../../audit/index.js";
 import { html, query, table, time } from "../html.js";
+import { queryId } from "../request-input.js";
 import type { ScreenDeps } from "../screen-kit.js";
 
 const PAGE = 100;
@@ -11,9 +12,7 @@ export function registerAuditScreen(deps: ScreenDeps): void {
   router.page("/audit", "Audit log", async (c) => {
     const actor = c.req.query("actor") || undefined;
     const action = c.req.query("action") || undefined;
-    const before = /^\d{1,19}$/.test(c.req.query("before") ?? "")
-      ? c.req.query("before")
-      : undefined;
+    const before = queryId(c.req.query("before"), "before");
     const rows = await listAuditEntries(pool, "opskit", {
       actor,
       action,

@@ -153,7 +153,7 @@ export function registerDatabaseScreen(deps: ScreenDeps): void {
     router.action(
       `/database/backends/:pid/${kind}`,
       kind === "cancel" ? "db.cancel_backend" : "db.terminate_backend",
-      async (c, { form }) => {
+      async (c, { form, tx, recordIntent }) => {
         const pid = intParam(c.req.param("pid"));
         if (pid === undefined) throw new OpskitError("BAD_REQUEST", "The pid is not a number.");
         if (form.confirm !== "yes") {
@@ -162,16 +162,21 @@ export function registerDatabaseScreen(deps: ScreenDeps): void {
             `Confirm first: open pid ${pid} and press the button there.`,
           );
         }
-        const before = await findBackend(pool, pid);
+        const before = await findBackend(tx, pid);
+        const params = {
+          query: before?.query.slice(0, 300),
+          application_name: before?.application_name,
+          state: before?.state,
+        };
+        // A signal to another session is not part of this transaction: no
+        // rollback takes it back. So the audit row is committed first (the
+        // intent), then the signal is sent, then the row gets its result.
+        await recordIntent({ target: `pid ${pid}`, params });
         const done =
-          kind === "cancel" ? await cancelBackend(pool, pid) : await terminateBackend(pool, pid);
+          kind === "cancel" ? await cancelBackend(tx, pid) : await terminateBackend(tx, pid);
         return {
           target: `pid ${pid}`,
-          params: {
-            query: before?.query.slice(0, 300),
-            application_name: before?.application_name,
-            state: before?.state,
-          },
+          params,
           result: done ? (kind === "cancel" ? "cancelled" : "terminated") : "not_found",
           flash: done
             ? `pid ${pid}: ${kind === "cancel" ? "query cancelled" : "session terminated"}.`

@@ -1,4 +1,5 @@
 import {
+  createInboxAdmin,
   EVENT_STATUSES,
   type InboxEventFilter,
   type InboxEventStatus,
@@ -10,6 +11,7 @@ import type { ConsoleContext } from "../console-router.js";
 import { badge, html, query, table, time, type Html } from "../html.js";
 import { hiddenFields, pickFields, timeWindow, WITHIN } from "../job-filter-form.js";
 import { formFields } from "../layout.js";
+import { queryId } from "../request-input.js";
 import { allowed, definePanel, type ScreenDeps } from "../screen-kit.js";
 
 const PAGE = 50;
@@ -113,7 +115,7 @@ export function registerInboxScreen(deps: ScreenDeps): void {
 
   const events = definePanel(deps, "inbox-events", "Events", async (c) => {
     const q = queryOf(c);
-    const before = /^\d{1,18}$/.test(q.before ?? "") ? q.before : undefined;
+    const before = queryId(q.before, "before");
     const filter = parseEventFilter(q);
     const rows =
       filter.dedupeKey !== undefined && filter.source === undefined
@@ -330,13 +332,14 @@ export function registerInboxScreen(deps: ScreenDeps): void {
     const filter = parseEventFilter(fields);
     if (!filter.until)
       throw new OpskitError("BAD_REQUEST", "Open the preview first: it pins the time window.");
-    return runBulkAction(pool, request, {
+    const { tx } = request;
+    return runBulkAction(request, {
       action: "inbox.bulk_replay",
       target: `events matching ${JSON.stringify(fields)}`,
       params: { filter: fields, reason: request.form.reason, cap: deps.bulkCap },
       run: async () => {
         const reason = request.form.reason?.trim() ?? "";
-        const dry = await inbox.replayMany(filter, {
+        const dry = await createInboxAdmin(tx).replayMany(filter, {
           by: request.session.actor,
           reason,
           dryRun: true,
@@ -347,7 +350,10 @@ export function registerInboxScreen(deps: ScreenDeps): void {
             `${dry.count} events match now, over the cap of ${deps.bulkCap}: narrow the filter.`,
           );
         }
-        const done = await inbox.replayMany(filter, { by: request.session.actor, reason });
+        const done = await createInboxAdmin(tx).replayMany(filter, {
+          by: request.session.actor,
+          reason,
+        });
         return {
           result: `${done.count} replayed`,
           flash: `${done.count} event(s) replayed (replay #${done.replayId ?? "?"}).`,
@@ -357,27 +363,31 @@ export function registerInboxScreen(deps: ScreenDeps): void {
     });
   });
 
-  router.action(`/inbox/events/:id${ID}/replay`, "inbox.replay", async (c, { session, form }) => {
-    const id = c.req.param("id") ?? "";
-    const done = await inbox.replay(id, {
-      by: session.actor,
-      reason: form.reason?.trim() ?? "",
-    });
-    return {
-      target: `event ${id}`,
-      params: { reason: form.reason, replay_id: done.replayId },
-      result: done.count ? "replayed" : "not_replayed",
-      flash: done.count
-        ? `Event ${id} replayed: it is pending again.`
-        : `Event ${id} was not replayed.`,
-    };
-  });
+  router.action(
+    `/inbox/events/:id${ID}/replay`,
+    "inbox.replay",
+    async (c, { session, form, tx }) => {
+      const id = c.req.param("id") ?? "";
+      const done = await createInboxAdmin(tx).replay(id, {
+        by: session.actor,
+        reason: form.reason?.trim() ?? "",
+      });
+      return {
+        target: `event ${id}`,
+        params: { reason: form.reason, replay_id: done.replayId },
+        result: done.count ? "replayed" : "not_replayed",
+        flash: done.count
+          ? `Event ${id} replayed: it is pending again.`
+          : `Event ${id} was not replayed.`,
+      };
+    },
+  );
 
   for (const op of ["pause", "resume"] as const) {
     router.action(
       `/inbox/sources/:name/${op}`,
       op === "pause" ? "inbox.pause_source" : "inbox.resume_source",
-      async (c, { session, form }) => {
+      async (c, { session, form, tx }) => {
         const name = c.req.param("name") ?? "";
         if (op === "pause") {
           const reason = form.reason?.trim();
@@ -386,8 +396,8 @@ export function registerInboxScreen(deps: ScreenDeps): void {
               "BAD_REQUEST",
               "Say why the source is paused (it is shown to everyone).",
             );
-          await inbox.pauseSource(name, { by: session.actor, reason });
-        } else await inbox.resumeSource(name);
+          await createInboxAdmin(tx).pauseSource(name, { by: session.actor, reason });
+        } else await createInboxAdmin(tx).resumeSource(name);
         return {
           target: `source ${name}`,
           result: op === "pause" ? "paused" : "resumed",

@@ -1,4 +1,4 @@
-import type { JobListRow, JobState } from "../../jobs/index.js";
+import { createJobsAdmin, type JobListRow, type JobState } from "../../jobs/index.js";
 import { runBulkAction, newRequestKey } from "../bulk-action.js";
 import type { ConsoleContext } from "../console-router.js";
 import { age, badge, html, query, table, time, type Html } from "../html.js";
@@ -10,6 +10,7 @@ import {
   pickFields,
 } from "../job-filter-form.js";
 import { formFields } from "../layout.js";
+import { queryId } from "../request-input.js";
 import type { ConsoleAction } from "../permissions.js";
 import { actionButton, allowed, definePanel, type ScreenDeps } from "../screen-kit.js";
 
@@ -111,7 +112,7 @@ export function registerJobsScreen(deps: ScreenDeps): void {
   const list = definePanel(deps, "jobs", "Jobs", async (c) => {
     const q = queryOf(c);
     const filter = parseJobFilter(q);
-    const before = /^\d{1,19}$/.test(q.before ?? "") ? q.before : undefined;
+    const before = queryId(q.before, "before");
     const rows = await jobs.list(filter, { limit: PAGE, beforeId: before });
     const fields = pickFields(q, JOB_FILTER_FIELDS);
     const last = rows.at(-1);
@@ -232,9 +233,9 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
   // Bulk routes first: "/jobs/bulk/retry" must not be read as job "bulk".
   for (const op of Object.keys(BULK_OPS) as BulkOp[]) registerBulk(op);
 
-  router.action(`/jobs/:id${ID}/retry`, "jobs.retry", async (c) => {
+  router.action(`/jobs/:id${ID}/retry`, "jobs.retry", async (c, { tx }) => {
     const id = c.req.param("id")!;
-    const retried = await jobs.retryDead(id);
+    const retried = await createJobsAdmin(tx).retryDead(id);
     return {
       target: `job ${id}`,
       result: retried ? "retried" : "not_dead",
@@ -243,9 +244,9 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
         : `Job ${id} is not dead: nothing to retry.`,
     };
   });
-  router.action(`/jobs/:id${ID}/cancel`, "jobs.cancel", async (c) => {
+  router.action(`/jobs/:id${ID}/cancel`, "jobs.cancel", async (c, { tx }) => {
     const id = c.req.param("id")!;
-    const result = await jobs.cancel(id);
+    const result = await createJobsAdmin(tx).cancel(id);
     const flash = {
       cancelled: `Job ${id} cancelled.`,
       cancelling: `Job ${id} is running: its worker was told to stop it.`,
@@ -253,9 +254,9 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
     }[result];
     return { target: `job ${id}`, result, flash };
   });
-  router.action(`/jobs/:id${ID}/delete`, "jobs.delete", async (c) => {
+  router.action(`/jobs/:id${ID}/delete`, "jobs.delete", async (c, { tx }) => {
     const id = c.req.param("id")!;
-    const deleted = await jobs.delete([id]);
+    const deleted = await createJobsAdmin(tx).delete([id]);
     return {
       target: `job ${id}`,
       result: deleted.length ? "deleted" : "not_deleted",
@@ -269,9 +270,11 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
     router.action(
       `/queues/:queue/${op}`,
       op === "pause" ? "queues.pause" : "queues.resume",
-      async (c) => {
+      async (c, { tx }) => {
         const queue = c.req.param("queue")!;
-        await (op === "pause" ? jobs.pause(queue) : jobs.resume(queue));
+        await (op === "pause"
+          ? createJobsAdmin(tx).pause(queue)
+          : createJobsAdmin(tx).resume(queue));
         return {
           target: `queue ${queue}`,
           result: op === "pause" ? "paused" : "resumed",
@@ -320,23 +323,24 @@ ${job.checkpoint === null || job.checkpoint === undefined ? "—" : JSON.stringi
     router.action(`/jobs/bulk/${op}`, spec.action, async (_c, request) => {
       const fields = pickFields(request.form, JOB_FILTER_FIELDS);
       const filter = parseJobFilter(request.form);
-      return runBulkAction(pool, request, {
+      const { tx } = request;
+      return runBulkAction(request, {
         action: spec.action,
         target: `jobs matching ${JSON.stringify(fields)}`,
         params: { filter: fields, cap: deps.bulkCap },
         run: async () => {
-          const ids = (await jobs.selectIds(filter, spec.states, deps.bulkCap)).slice(
-            0,
-            deps.bulkCap,
-          );
+          const ids = (
+            await createJobsAdmin(tx).selectIds(filter, spec.states, deps.bulkCap)
+          ).slice(0, deps.bulkCap);
           let done = 0;
-          if (op === "delete") done = (await jobs.delete(ids.map((j) => j.id))).length;
+          if (op === "delete")
+            done = (await createJobsAdmin(tx).delete(ids.map((j) => j.id))).length;
           else
             for (const j of ids) {
               const ok =
                 op === "retry"
-                  ? await jobs.retryDead(j.id)
-                  : (await jobs.cancel(j.id)) !== "not_found";
+                  ? await createJobsAdmin(tx).retryDead(j.id)
+                  : (await createJobsAdmin(tx).cancel(j.id)) !== "not_found";
               if (ok) done++;
             }
           return {

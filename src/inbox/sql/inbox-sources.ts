@@ -1,6 +1,6 @@
-import type { Pool, Queryable } from "../../db/index.js";
+import type { Queryable } from "../../db/index.js";
 import { OpskitError } from "../../errors.js";
-import { createJobsAdmin } from "../../jobs/index.js";
+import { pauseQueue, resumeQueue } from "../../jobs/index.js";
 
 export interface InboxSourceRow {
   name: string;
@@ -70,13 +70,13 @@ export async function findInboxSource(db: Queryable, name: string): Promise<Inbo
  * paused) until `resumeInboxSource`. Jobs already running finish.
  */
 export async function pauseInboxSource(
-  pool: Pool,
+  db: Queryable,
   name: string,
   by: { by: string; reason: string },
 ): Promise<InboxSourceRow> {
-  await findInboxSource(pool, name);
-  await createJobsAdmin(pool).pause(`inbox.${name}`);
-  const { rows } = await pool.query<InboxSourceRow>(
+  await findInboxSource(db, name);
+  await pauseQueue(db, `inbox.${name}`);
+  const { rows } = await db.query<InboxSourceRow>(
     `update opskit.inbox_sources set paused = true, paused_at = now(), paused_by = $2,
        pause_reason = $3, updated_at = now() where name = $1 returning *`,
     [name, by.by, by.reason],
@@ -85,12 +85,12 @@ export async function pauseInboxSource(
 }
 
 /** Resumes a paused source: its queued events are processed in arrival order. */
-export async function resumeInboxSource(pool: Pool, name: string): Promise<InboxSourceRow> {
-  await findInboxSource(pool, name);
-  const { rows } = await pool.query<InboxSourceRow>(
+export async function resumeInboxSource(db: Queryable, name: string): Promise<InboxSourceRow> {
+  await findInboxSource(db, name);
+  const { rows } = await db.query<InboxSourceRow>(
     `update opskit.inbox_sources set paused = false, updated_at = now() where name = $1 returning *`,
     [name],
   );
-  await createJobsAdmin(pool).resume(`inbox.${name}`);
+  await resumeQueue(db, `inbox.${name}`);
   return rows[0]!;
 }

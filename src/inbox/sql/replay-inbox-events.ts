@@ -1,4 +1,4 @@
-import type { Pool } from "../../db/index.js";
+import type { Queryable } from "../../jobs/index.js";
 import { OpskitError } from "../../errors.js";
 import { eventJobSpecs } from "./event-job-specs.js";
 import { filterSql, type InboxEventFilter } from "./inbox-event-filter.js";
@@ -38,7 +38,7 @@ const REPLAYABLE = `e.status in ('processed', 'dead') and e.body is not null`;
  * const { count } = await replayInboxEvents(pool, { source: "shopify", status: "dead" }, { by: "ada", reason: "fixed SKU mapping", dryRun: true });
  */
 export async function replayInboxEvents(
-  pool: Pool,
+  db: Queryable,
   filter: InboxEventFilter,
   request: ReplayRequest,
 ): Promise<ReplayResult> {
@@ -49,7 +49,7 @@ export async function replayInboxEvents(
     );
   }
   const { where, values } = filterSql(filter);
-  const { rows } = await pool.query<{ n: string; max_id: string | null }>(
+  const { rows } = await db.query<{ n: string; max_id: string | null }>(
     `select count(*) as n, max(e.id) as max_id from opskit.inbox_events e
       where ${where} and ${REPLAYABLE}`,
     values,
@@ -60,7 +60,7 @@ export async function replayInboxEvents(
   if (!request.by.trim() || !request.reason.trim()) {
     throw new OpskitError("BAD_REQUEST", "A replay needs who asked (by) and why (reason).");
   }
-  const record = await pool.query<{ id: string }>(
+  const record = await db.query<{ id: string }>(
     `insert into opskit.inbox_replays (requested_by, reason, filter, event_count)
      values ($1, $2, $3, 0) returning id`,
     [request.by, request.reason, JSON.stringify(filter)],
@@ -94,7 +94,7 @@ export async function replayInboxEvents(
     select (select count(*) from upd) as n, (select n from enq) as jobs`;
   let total = 0;
   for (;;) {
-    const batch = await pool.query<{ n: string }>(batchSql, [
+    const batch = await db.query<{ n: string }>(batchSql, [
       ...values,
       maxId,
       replayId,
@@ -114,12 +114,12 @@ export async function replayInboxEvents(
  * await replayInboxEvent(pool, "42", { by: "ada", reason: "customer asked" });
  */
 export async function replayInboxEvent(
-  pool: Pool,
+  db: Queryable,
   id: string,
   request: Omit<ReplayRequest, "batchSize">,
 ): Promise<ReplayResult> {
   if (!/^\d{1,18}$/.test(id)) throw new OpskitError("NOT_FOUND", `No inbox event ${id}.`);
-  const { rows } = await pool.query<{
+  const { rows } = await db.query<{
     status: string;
     pruned: boolean;
     received_at: Date;
@@ -146,5 +146,5 @@ export async function replayInboxEvent(
           : " (it is still in the queue)."),
     );
   }
-  return replayInboxEvents(pool, { source: row.source, dedupeKey: row.dedupe_key }, request);
+  return replayInboxEvents(db, { source: row.source, dedupeKey: row.dedupe_key }, request);
 }
