@@ -71,7 +71,7 @@ export function showBody(body: Buffer | null): string {
 
 /** Inbox: sources, events, event detail; replay one or by filter, pause and resume a source. */
 export function registerInboxScreen(deps: ScreenDeps): void {
-  const { router, pool, inbox } = deps;
+  const { router, inbox } = deps;
   const base = router.basePath;
   const queryOf = (c: ConsoleContext) => c.req.query() as Record<string, string | undefined>;
 

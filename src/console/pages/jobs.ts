@@ -38,7 +38,7 @@ type BulkOp = keyof typeof BULK_OPS;
 
 /** Jobs: queues by state with pause/resume; filtered jobs; detail; retry, cancel, delete, one or by filter. */
 export function registerJobsScreen(deps: ScreenDeps): void {
-  const { router, pool } = deps;
+  const { router } = deps;
   const base = router.basePath;
   const { jobs } = deps;
   const queryOf = (c: ConsoleContext) => c.req.query() as Record<string, string | undefined>;
