@@ -1,13 +1,10 @@
-import pg from "pg";
 import type { Queryable } from "../db/index.js";
 
-/** The audit table's name in a schema, escaped in this one place. */
-function auditTable(schema: string): string {
-  return `${pg.escapeIdentifier(schema)}.audit_log`;
-}
+/** The audit table: in the toolkit's fixed schema (docs/architecture.md). */
+const TABLE = "opskit.audit_log";
 
 /**
- * Creates `<schema>.audit_log` and brings an older one up to date. The
+ * Creates `opskit.audit_log` and brings an older one up to date. The
  * migration runner runs it in its bootstrap (before any migration: the
  * runner audits what it does to itself), so it stays idempotent:
  * `create … if not exists`, `add column if not exists`.
@@ -16,8 +13,8 @@ function auditTable(schema: string): string {
  *   (the console's bulk actions); unique, so a second submission finds the
  *   first one's row instead of acting again.
  */
-export function createAuditLogSql(schema: string): string {
-  const table = auditTable(schema);
+export function createAuditLogSql(): string {
+  const table = TABLE;
   return `
     create table if not exists ${table} (
       id bigserial primary key,
@@ -66,22 +63,18 @@ export interface AuditRow {
  * row commits (or rolls back) with the caller's change. Returns its id.
  *
  * @example
- * await recordAudit(pool, "opskit", { actor: "ada", action: "jobs.retry", target: "job 42", result: "ok" });
+ * await recordAudit(pool, { actor: "ada", action: "jobs.retry", target: "job 42", result: "ok" });
  */
-export async function recordAudit(
-  db: Queryable,
-  schema: string,
-  entry: AuditEntry,
-): Promise<string> {
+export async function recordAudit(db: Queryable, entry: AuditEntry): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `${insertSql(schema)} returning id::text`,
+    `${insertSql()} returning id::text`,
     insertValues(entry),
   );
   return rows[0]!.id;
 }
 
-function insertSql(schema: string): string {
-  return `insert into ${auditTable(schema)} (actor, action, target, params, result, request_id, request_key)
+function insertSql(): string {
+  return `insert into ${TABLE} (actor, action, target, params, result, request_id, request_key)
      values ($1, $2, $3, $4, $5, $6, $7)`;
 }
 
@@ -129,23 +122,22 @@ function storableJson(params: Record<string, unknown>): string {
  * The caller then sets the outcome with `setAuditResult`.
  *
  * @example
- * const claim = await claimAuditKey(pool, "opskit", { ...entry, result: "running", requestKey });
+ * const claim = await claimAuditKey(pool, { ...entry, result: "running", requestKey });
  * if (!claim.claimed) return claim.row.result; // already done
  */
 export async function claimAuditKey(
   db: Queryable,
-  schema: string,
   entry: AuditEntry & { requestKey: string },
 ): Promise<{ claimed: true; id: string } | { claimed: false; row: AuditRow }> {
   const { rows } = await db.query<{ id: string }>(
-    `${insertSql(schema)} on conflict (request_key) where request_key is not null do nothing
+    `${insertSql()} on conflict (request_key) where request_key is not null do nothing
      returning id::text`,
     insertValues(entry),
   );
   if (rows[0]) return { claimed: true, id: rows[0].id };
   const earlier = await db.query<AuditRow>(
     `select id::text, at, actor, action, target, params, result, request_id, request_key
-       from ${auditTable(schema)} where request_key = $1`,
+       from ${TABLE} where request_key = $1`,
     [entry.requestKey],
   );
   return { claimed: false, row: earlier.rows[0]! };
@@ -154,15 +146,15 @@ export async function claimAuditKey(
 /** Sets the outcome of a claimed row (see `claimAuditKey`). */
 export async function setAuditResult(
   db: Queryable,
-  schema: string,
   id: string,
   result: string,
   params?: Record<string, unknown>,
 ): Promise<void> {
-  await db.query(
-    `update ${auditTable(schema)} set result = $2, params = params || $3::jsonb where id = $1`,
-    [id, storable(result), storableJson(params ?? {})],
-  );
+  await db.query(`update ${TABLE} set result = $2, params = params || $3::jsonb where id = $1`, [
+    id,
+    storable(result),
+    storableJson(params ?? {}),
+  ]);
 }
 
 export interface AuditFilter {
@@ -176,13 +168,12 @@ export interface AuditFilter {
 /** Newest first; `beforeId` pages on. */
 export async function listAuditEntries(
   db: Queryable,
-  schema: string,
   filter: AuditFilter = {},
 ): Promise<AuditRow[]> {
   const action = filter.action ?? null;
   const { rows } = await db.query<AuditRow>(
     `select id::text, at, actor, action, target, params, result, request_id, request_key
-       from ${auditTable(schema)}
+       from ${TABLE}
       where ($1::text is null or actor = $1)
         and ($2::text is null or action = $2 or (right($2, 1) = '.' and starts_with(action, $2)))
         and ($3::bigint is null or id < $3)

@@ -48,9 +48,9 @@ export async function runBulkAction(
     params: o.params,
     requestId: request.requestId,
   };
-  const claim = await claimAuditKey(tx, "opskit", { ...entry, result: "running", requestKey });
+  const claim = await claimAuditKey(tx, { ...entry, result: "running", requestKey });
   if (!claim.claimed) {
-    await recordAudit(tx, "opskit", {
+    await recordAudit(tx, {
       ...entry,
       result: `duplicate of audit #${claim.row.id}: nothing done`,
     });
@@ -61,6 +61,6 @@ export async function runBulkAction(
     };
   }
   const done = await o.run();
-  await setAuditResult(tx, "opskit", claim.id, done.result, done.params);
+  await setAuditResult(tx, claim.id, done.result, done.params);
   return { audited: true, result: done.result, flash: done.flash };
 }

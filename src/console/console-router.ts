@@ -188,7 +188,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
 
   const audit = async (entry: AuditEntry): Promise<void> => {
     try {
-      await recordAudit(pool, "opskit", entry);
+      await recordAudit(pool, entry);
     } catch (error) {
       // The action was refused; a lost audit row must at least be logged.
       log.error({ err: error, action: entry.action, actor: entry.actor }, "audit write failed");
@@ -350,15 +350,15 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
               tx,
               recordIntent: async (intent) => {
                 if (intentId !== undefined) return;
-                intentId = await recordAudit(pool, "opskit", {
+                intentId = await recordAudit(pool, {
                   ...row({ ...intent, result: "started: not transactional" }),
                 });
               },
             });
             if (!done.audited) {
               const entry = row(done);
-              if (intentId === undefined) await recordAudit(tx, "opskit", entry);
-              else await setAuditResult(tx, "opskit", intentId, entry.result, entry.params);
+              if (intentId === undefined) await recordAudit(tx, entry);
+              else await setAuditResult(tx, intentId, entry.result, entry.params);
             }
             return done;
           });
@@ -373,8 +373,8 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
             params: { message },
           });
           try {
-            if (intentId === undefined) await recordAudit(pool, "opskit", failure);
-            else await setAuditResult(pool, "opskit", intentId, failure.result, failure.params);
+            if (intentId === undefined) await recordAudit(pool, failure);
+            else await setAuditResult(pool, intentId, failure.result, failure.params);
           } catch (auditError) {
             log.error({ err: auditError, action }, "audit write of a failed action failed");
           }

@@ -395,7 +395,7 @@ function registerLogin(router: ConsoleRouter, app: Hono<ConsoleEnv>, deps: Login
           ttlMs: deps.ttlMs,
           userAgent: c.req.header("user-agent"),
         });
-        await recordAudit(tx, "opskit", {
+        await recordAudit(tx, {
           actor: identity.actor,
           action: "console.login",
           requestId,

@@ -15,7 +15,7 @@ export { createQueue, type CreateQueueOptions, type JobToAdd, type Queue } from 
 export type { QueueSelection, WorkOptions, Worker } from "./create-worker.js";
 export type { JobContext } from "./job-context.js";
 export type { JobEvents, JobFailureEvent, JobOutcomeEvent } from "./job-events.js";
-export type { AddOptions, AddResult, JobError, Queryable } from "./job.js";
+export type { AddOptions, AddResult, JobError } from "./job.js";
 export { backoffDelay, DEFAULT_BACKOFF, type Backoff, type BackoffSpec } from "./backoff.js";
 export type { QueueStats, JobState, JobSummary } from "./sql/inspect-jobs.js";
 export { createJobsAdmin, type JobsAdmin, type PruneJobsOptions } from "./jobs-admin.js";

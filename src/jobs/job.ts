@@ -2,7 +2,6 @@ import type { Queryable } from "../db/index.js";
 import type { BackoffSpec } from "./backoff.js";
 
 // Re-exported: `opskit/jobs` has always exported it (its users type `tx` with it).
-export type { Queryable };
 
 /** A job as a worker claimed it. Ids are strings (bigint in Postgres). */
 export interface ClaimedJob {

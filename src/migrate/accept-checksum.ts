@@ -1,9 +1,10 @@
 import { OpskitError } from "../errors.js";
-import { createHistorySql, qualified, recordAudit } from "./history.js";
+import { recordAudit } from "../audit/index.js";
+import { createHistorySql, qualified } from "./history.js";
 import { acquireMigrationLock, releaseMigrationLock } from "./migration-lock.js";
 import { planMigrations, type MigrationSource } from "./migration-plan.js";
 import { openRunnerSession } from "./runner-session.js";
-import { DEFAULT_SCHEMA, lockKeyOf, runnerIdentity } from "./runner.js";
+import { lockKeyOf, runnerIdentity } from "./runner.js";
 
 export interface AcceptChecksumOptions {
   connectionString: string;
@@ -14,7 +15,6 @@ export interface AcceptChecksumOptions {
   reason: string;
   /** Who accepts; default user@host. */
   actor?: string;
-  schema?: string;
   lockName?: string;
 }
 
@@ -41,7 +41,6 @@ export async function acceptChecksum(options: AcceptChecksumOptions): Promise<Ac
       "Give the reason the edit is harmless; it is kept in the audit log.",
     );
   }
-  const schema = options.schema ?? DEFAULT_SCHEMA;
   const key = lockKeyOf(options);
   const { client } = await openRunnerSession(options.connectionString);
   try {
@@ -53,8 +52,8 @@ export async function acceptChecksum(options: AcceptChecksumOptions): Promise<Ac
       onStaleTerminated: () => undefined,
     });
     try {
-      await client.query(createHistorySql(schema));
-      const status = await planMigrations(client, options.sources, schema);
+      await client.query(createHistorySql());
+      const status = await planMigrations(client, options.sources);
       const file = status.files.find((f) => f.name === options.name);
       if (!file) throw new OpskitError("NOT_FOUND", `No migration file named ${options.name}.`);
       if (file.state !== "changed") {
@@ -65,15 +64,15 @@ export async function acceptChecksum(options: AcceptChecksumOptions): Promise<Ac
       }
       await client.query("begin");
       const { rows } = await client.query<{ previous: string }>(
-        `update ${qualified(schema, "schema_migrations")} h set checksum = $3
-           from (select checksum as previous from ${qualified(schema, "schema_migrations")}
+        `update ${qualified("schema_migrations")} h set checksum = $3
+           from (select checksum as previous from ${qualified("schema_migrations")}
                   where source = $1 and name = $2 for update) old
           where h.source = $1 and h.name = $2
         returning old.previous`,
         [file.source, file.name, file.checksum],
       );
       const previous = rows[0]?.previous ?? "";
-      await recordAudit(client, schema, {
+      await recordAudit(client, {
         actor: options.actor ?? runnerIdentity(),
         action: "migrate.accept_checksum",
         target: `${file.source}/${file.name}`,

@@ -7,7 +7,6 @@ import { migrationChecksum } from "./migration-files.js";
 import type { PreparedMigration } from "./migration-mode.js";
 
 export interface ApplyContext {
-  schema: string;
   runId: string;
   appliedBy: string;
   /** Told about repairs made before a retry (an INVALID index dropped). */
@@ -71,7 +70,7 @@ async function applyStatementByStatement(
   ctx: ApplyContext,
 ): Promise<MigrationFailure | undefined> {
   const started = performance.now();
-  const progress = qualified(ctx.schema, "schema_migration_progress");
+  const progress = qualified("schema_migration_progress");
   const from = file.statementsDone ?? 0;
   if (from > 0 && doneChecksum(file, from) !== file.doneChecksum) {
     return {
@@ -145,7 +144,7 @@ async function insertHistory(
   started: number,
 ): Promise<void> {
   await client.query(
-    `insert into ${qualified(ctx.schema, "schema_migrations")}
+    `insert into ${qualified("schema_migrations")}
        (source, name, checksum, duration_ms, run_id, applied_by) values ($1, $2, $3, $4, $5, $6)`,
     [
       file.source,

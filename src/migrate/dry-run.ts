@@ -7,14 +7,13 @@ import { runStatements } from "./apply-migration.js";
 import type { MigrationFailure } from "./migration-failure.js";
 import { prepareMigration, type PreparedMigration } from "./migration-mode.js";
 import { planMigrations, runnable, type MigrationSource } from "./migration-plan.js";
-import { blockingProblem, DEFAULT_SCHEMA } from "./runner.js";
+import { blockingProblem } from "./runner.js";
 import { createScratchDatabase } from "../db/index.js";
 import { restoreSequences, snapshotSequences } from "./sequence-state.js";
 
 export interface DryRunOptions {
   connectionString: string;
   sources: MigrationSource[];
-  schema?: string;
   /** Default 5 s, as for a real run; a header directive overrides it per file. */
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;
@@ -78,12 +77,11 @@ export interface DryRunReport {
  * if (!report.ok) console.error(report.error ?? report.prechecks.filter((p) => p.violations));
  */
 export async function dryRunMigrations(options: DryRunOptions): Promise<DryRunReport> {
-  const schema = options.schema ?? DEFAULT_SCHEMA;
   return withClient(
     options.connectionString,
     { application_name: "opskit-migrate-dry-run" },
     async (client) => {
-      const status = await planMigrations(client, options.sources, schema);
+      const status = await planMigrations(client, options.sources);
       const blocked = blockingProblem(status, options.allowOutOfOrder ?? false);
       if (blocked) return report("rolled_back", [], [], blocked);
       const { rows } = await client.query<{ v: string }>(
@@ -106,7 +104,7 @@ export async function dryRunMigrations(options: DryRunOptions): Promise<DryRunRe
         options.precheckTimeoutMs ?? 30_000,
       );
       if (files.every((f) => f.transactional)) {
-        return await onTarget(client, files, prechecks, schema);
+        return await onTarget(client, files, prechecks);
       }
       // This session would keep the target from serving as a template for the copy.
       await client.end();
@@ -119,7 +117,7 @@ export async function dryRunMigrations(options: DryRunOptions): Promise<DryRunRe
           scratch.url,
           { application_name: "opskit-migrate-dry-run" },
           async (copy) => {
-            await copy.query(createHistorySql(schema));
+            await copy.query(createHistorySql());
             const observed = await observe(copy, files, true);
             return {
               ...report("clone", observed, prechecks, observed.find((f) => f.failure)?.failure),
@@ -138,12 +136,11 @@ async function onTarget(
   client: pg.Client,
   files: PreparedMigration[],
   prechecks: PrecheckResult[],
-  schema: string,
 ): Promise<DryRunReport> {
   const sequences = await snapshotSequences(client);
   try {
     await client.query("begin");
-    await client.query(createHistorySql(schema));
+    await client.query(createHistorySql());
     const observed = await observe(client, files, false);
     return report("rolled_back", observed, prechecks, observed.find((f) => f.failure)?.failure);
   } finally {

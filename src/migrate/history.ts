@@ -2,11 +2,13 @@ import pg from "pg";
 import type { Queryable } from "../db/index.js";
 import { createAuditLogSql } from "../audit/index.js";
 
-export { recordAudit, type AuditEntry } from "../audit/index.js";
-
-/** The toolkit's schema name, escaped in this one place. */
-export function qualified(schema: string, table: string): string {
-  return `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`;
+/**
+ * A table of the toolkit's schema, `"opskit"."<table>"`. The schema is fixed
+ * (docs/architecture.md); the quoted form is kept because the migration
+ * lock's key is derived from this exact text.
+ */
+export function qualified(table: string): string {
+  return `${pg.escapeIdentifier("opskit")}.${pg.escapeIdentifier(table)}`;
 }
 
 /**
@@ -20,10 +22,10 @@ export function qualified(schema: string, table: string): string {
  * - `audit_log`: who did what to the toolkit's state (an accepted checksum, a
  *   terminated lock holder, every console action; see src/audit).
  */
-export function createHistorySql(schema: string): string {
+export function createHistorySql(): string {
   return `
-    create schema if not exists ${pg.escapeIdentifier(schema)};
-    create table if not exists ${qualified(schema, "schema_migrations")} (
+    create schema if not exists opskit;
+    create table if not exists ${qualified("schema_migrations")} (
       id bigserial primary key,
       source text not null,
       name text not null,
@@ -34,7 +36,7 @@ export function createHistorySql(schema: string): string {
       applied_by text not null,
       unique (source, name)
     );
-    create table if not exists ${qualified(schema, "schema_migration_progress")} (
+    create table if not exists ${qualified("schema_migration_progress")} (
       source text not null,
       name text not null,
       -- of the statements already run, not of the whole file
@@ -45,7 +47,7 @@ export function createHistorySql(schema: string): string {
       run_id uuid not null,
       primary key (source, name)
     );
-    ${createAuditLogSql(schema)}`;
+    ${createAuditLogSql()}`;
 }
 
 export interface AppliedMigration {
@@ -66,29 +68,26 @@ export interface MigrationProgress {
 
 /** A pool or a client: anything that runs a query. */
 
-async function tableExists(client: Queryable, schema: string, table: string): Promise<boolean> {
+async function tableExists(client: Queryable, table: string): Promise<boolean> {
   const { rows } = await client.query<{ ok: boolean }>("select to_regclass($1) is not null as ok", [
-    qualified(schema, table),
+    qualified(table),
   ]);
   return rows[0]?.ok === true;
 }
 
-export async function readHistory(client: Queryable, schema: string): Promise<AppliedMigration[]> {
-  if (!(await tableExists(client, schema, "schema_migrations"))) return [];
+export async function readHistory(client: Queryable): Promise<AppliedMigration[]> {
+  if (!(await tableExists(client, "schema_migrations"))) return [];
   const { rows } = await client.query<AppliedMigration>(
     `select source, name, checksum, applied_at, applied_by, duration_ms
-       from ${qualified(schema, "schema_migrations")} order by id`,
+       from ${qualified("schema_migrations")} order by id`,
   );
   return rows;
 }
 
-export async function readProgress(
-  client: Queryable,
-  schema: string,
-): Promise<MigrationProgress[]> {
-  if (!(await tableExists(client, schema, "schema_migration_progress"))) return [];
+export async function readProgress(client: Queryable): Promise<MigrationProgress[]> {
+  if (!(await tableExists(client, "schema_migration_progress"))) return [];
   const { rows } = await client.query<MigrationProgress>(
-    `select source, name, checksum, statements_done from ${qualified(schema, "schema_migration_progress")}`,
+    `select source, name, checksum, statements_done from ${qualified("schema_migration_progress")}`,
   );
   return rows;
 }

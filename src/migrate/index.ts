@@ -54,14 +54,6 @@ export {
 export { replayMigrations, type ReplayOptions, type ReplayReport } from "./replay.js";
 export { findPrechecks, type Precheck, type PrecheckResult } from "./data-prechecks.js";
 export {
-  claimAuditKey,
-  listAuditEntries,
-  recordAudit,
-  setAuditResult,
-  type AuditEntry,
-  type AuditRow,
-} from "../audit/index.js";
-export {
   lintMigrations,
   parsePgVersion,
   type LintedFile,

@@ -65,10 +65,9 @@ export function versionOf(name: string): string | undefined {
 export async function planMigrations(
   client: Queryable,
   sources: MigrationSource[],
-  schema: string,
 ): Promise<MigrationStatus> {
-  const history = await readHistory(client, schema);
-  const progress = await readProgress(client, schema);
+  const history = await readHistory(client);
+  const progress = await readProgress(client);
   const applied = new Map(history.map((h) => [`${h.source}\0${h.name}`, h]));
   const partial = new Map(progress.map((p) => [`${p.source}\0${p.name}`, p]));
   const files: PlannedMigration[] = [];

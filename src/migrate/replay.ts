@@ -14,7 +14,6 @@ export interface ReplayOptions {
    * Postgres started in a temporary folder and removed afterwards.
    */
   serverUrl?: string;
-  schema?: string;
 }
 
 export interface ReplayReport extends MigrateOutcome {
@@ -36,7 +35,6 @@ export async function replayMigrations(options: ReplayOptions): Promise<ReplayRe
     migrate({
       connectionString,
       sources: options.sources,
-      ...(options.schema ? { schema: options.schema } : {}),
       lockWaitMs: 5_000,
     });
   if (options.serverUrl) {

@@ -5,7 +5,8 @@ import { applyMigration } from "./apply-migration.js";
 import { prepareMigration, type PreparedMigration } from "./migration-mode.js";
 import { assertSessionPooling } from "../db/index.js";
 import { OpskitError, toError } from "../errors.js";
-import { createHistorySql, qualified, recordAudit } from "./history.js";
+import { recordAudit } from "../audit/index.js";
+import { createHistorySql, qualified } from "./history.js";
 import type { MigrationFailure } from "./migration-failure.js";
 import {
   acquireMigrationLock,
@@ -25,8 +26,6 @@ export interface MigrateOptions extends RunnerSessionOptions {
   connectionString: string;
   /** Applied in this order: the toolkit's own first. */
   sources: MigrationSource[];
-  /** Schema of the runner's tables; default `opskit`. */
-  schema?: string;
   /** What the advisory lock is keyed on; default the database and the history table. */
   lockName?: string;
   /** How long to wait for another runner's lock; default 60 s. */
@@ -68,13 +67,9 @@ export interface MigrateOutcome {
   results: MigrationResult[];
 }
 
-export const DEFAULT_SCHEMA = "opskit";
-
-/** The lock key of a schema's runner, unless `lockName` overrides it. */
-export function lockKeyOf(options: { schema?: string; lockName?: string }): LockKey {
-  return {
-    name: options.lockName ?? qualified(options.schema ?? DEFAULT_SCHEMA, "schema_migrations"),
-  };
+/** The runner's lock key, unless `lockName` overrides it. */
+export function lockKeyOf(options: { lockName?: string }): LockKey {
+  return { name: options.lockName ?? qualified("schema_migrations") };
 }
 
 /**
@@ -88,7 +83,6 @@ export function lockKeyOf(options: { schema?: string; lockName?: string }): Lock
  * const { error, results } = await migrate({ connectionString, sources: [{ source: "app", dir: "migrations" }] });
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> {
-  const schema = options.schema ?? DEFAULT_SCHEMA;
   const key = lockKeyOf(options);
   const results: MigrationResult[] = [];
   let client: pg.Client | undefined;
@@ -113,9 +107,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
       },
     });
     try {
-      await client.query(createHistorySql(schema));
+      await client.query(createHistorySql());
       for (const holder of terminated) {
-        await recordAudit(client, schema, {
+        await recordAudit(client, {
           actor: runnerIdentity(),
           action: "migrate.terminate_stale_lock_holder",
           target: `pid ${holder.pid}`,
@@ -123,7 +117,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
           result: "terminated",
         });
       }
-      const status = await planMigrations(client, options.sources, schema);
+      const status = await planMigrations(client, options.sources);
       const blocked = blockingProblem(status, options.allowOutOfOrder ?? false);
       if (blocked) return { results, error: blocked };
       const prepared: PreparedMigration[] = [];
@@ -137,7 +131,6 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
         prepared.push(ready);
       }
       const ctx = {
-        schema,
         runId: randomUUID(),
         appliedBy: runnerIdentity(),
         onNote: () => undefined,

@@ -1,5 +1,6 @@
 import { withClient } from "../db/index.js";
-import { qualified, recordAudit } from "./history.js";
+import { recordAudit } from "../audit/index.js";
+import { qualified } from "./history.js";
 import {
   findLockHolder,
   findPrismaLockHolder,
@@ -9,13 +10,12 @@ import {
   terminateHolder,
   type LockHolder,
 } from "./migration-lock.js";
-import { DEFAULT_SCHEMA, lockKeyOf, runnerIdentity } from "./runner.js";
+import { lockKeyOf, runnerIdentity } from "./runner.js";
 
 export interface UnlockOptions {
   connectionString: string;
   /** Terminate the holder only if it is a runner session idle at least this long. */
   staleSeconds: number;
-  schema?: string;
   lockName?: string;
   actor?: string;
 }
@@ -40,7 +40,6 @@ export interface UnlockOutcome {
  * const { terminated, holder, reason } = await unlockMigrations({ connectionString, staleSeconds: 120 });
  */
 export async function unlockMigrations(options: UnlockOptions): Promise<UnlockOutcome> {
-  const schema = options.schema ?? DEFAULT_SCHEMA;
   return withClient(
     options.connectionString,
     { application_name: "opskit-migrate-unlock" },
@@ -66,10 +65,10 @@ export async function unlockMigrations(options: UnlockOptions): Promise<UnlockOu
       const terminated = await terminateHolder(client, holder);
       const audit = await client.query<{ ok: boolean }>(
         "select to_regclass($1) is not null as ok",
-        [qualified(schema, "audit_log")],
+        [qualified("audit_log")],
       );
       if (terminated && audit.rows[0]?.ok) {
-        await recordAudit(client, schema, {
+        await recordAudit(client, {
           actor: options.actor ?? runnerIdentity(),
           action: "migrate.unlock",
           target: `pid ${holder.pid}`,

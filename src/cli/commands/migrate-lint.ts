@@ -37,7 +37,7 @@ async function appliedMigrations(url: string) {
     import("../../migrate/index.js"),
   ]);
   return withClient(url, { application_name: "opskit-migrate-lint" }, async (client) =>
-    (await readHistory(client, "opskit")).map(({ source, name }) => ({ source, name })),
+    (await readHistory(client)).map(({ source, name }) => ({ source, name })),
   );
 }
 

@@ -13,7 +13,7 @@ export function registerAuditScreen(deps: ScreenDeps): void {
     const actor = c.req.query("actor") || undefined;
     const action = c.req.query("action") || undefined;
     const before = queryId(c.req.query("before"), "before");
-    const rows = await listAuditEntries(pool, "opskit", {
+    const rows = await listAuditEntries(pool, {
       actor,
       action,
       beforeId: before,

@@ -30,7 +30,7 @@ export function registerMigrationsScreen(deps: ScreenDeps): void {
   const { router, pool } = deps;
   router.page("/migrations", "Migrations", async () => {
     const status = await migrationStatus({ db: pool, sources: consoleMigrationSources(deps) });
-    const history = await listAuditEntries(pool, "opskit", { action: "migrate.", limit: 20 });
+    const history = await listAuditEntries(pool, { action: "migrate.", limit: 20 });
     const lint = await lintPending(consoleMigrationSources(deps), status);
     const counts = new Map<string, number>();
     for (const f of status.files) counts.set(f.state, (counts.get(f.state) ?? 0) + 1);

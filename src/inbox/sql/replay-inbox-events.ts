@@ -1,4 +1,4 @@
-import type { Queryable } from "../../jobs/index.js";
+import type { Queryable } from "../../db/index.js";
 import { OpskitError } from "../../errors.js";
 import { eventJobSpecs } from "./event-job-specs.js";
 import { filterSql, type InboxEventFilter } from "./inbox-event-filter.js";
