@@ -1,3 +1,4 @@
+import { authPart } from "../auth/index.js";
 import { consolePart } from "../console/index.js";
 import { healthPart } from "../health/index.js";
 import { inboxParts, type ServiceInbox } from "../inbox/index.js";
@@ -46,6 +47,7 @@ export function serviceParts<C>(options: PartsOptions<C>): {
       migrationsPart(),
       pendingMigrationsPart(),
       metricsPart(),
+      authPart(),
       app.declaration,
       inboxMain,
       ops.part,
