@@ -49,7 +49,8 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Au
       else return next();
     } catch (thrown) {
       if (!isOpskitError(thrown, "UNAUTHORIZED")) throw thrown;
-      const reason = String(thrown.details?.reason ?? "invalid");
+      const detail = thrown.details?.reason;
+      const reason = typeof detail === "string" ? detail : "invalid";
       c.set("authFailure", { scheme: scheme === "basic" ? "basic" : "bearer", reason });
       log?.info({ reason, auth_scheme: scheme }, "credentials refused");
       return next();

@@ -67,7 +67,7 @@ export async function mintDevelopmentToken(
   let node = claims;
   for (const [i, part] of claimPath.entries()) {
     if (i === claimPath.length - 1) node[part] = [...options.roles];
-    else node = (node[part] = {}) as Record<string, unknown>;
+    else node = node[part] = {};
   }
   return new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })

@@ -88,7 +88,7 @@ export function jwksSource(options: JwksSourceOptions): JwksSource {
         headers: { accept: "application/json" },
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const body = (await response.json()) as unknown;
+      const body = await response.json();
       const keys = usableKeys(body, algorithms);
       local = createLocalJWKSet({ keys });
       keyCount = keys.length;
