@@ -61,14 +61,16 @@ export async function selectSecretsToRotate(
 ): Promise<{ id: string; value: string }[]> {
   const col = quoteIdent(column.column);
   const id = quoteIdent(column.idColumn);
-  const { rows } = await db.query<{ id: string; value: string }>(
-    `select ${id}::text as id, ${col} as value from ${quoteTable(column.table)}
-      where ${col} is not null and ${col} not like $1
-        and ($2::text is null or ${id} > $2::text::${idType})
-      order by ${id} limit $3`,
+  // The id leaves as row_id: an output column named like the id column would
+  // make ORDER BY sort by its text (1, 10, 100, 2…) and skip rows.
+  const { rows } = await db.query<{ row_id: string; value: string }>(
+    `select t.${id}::text as row_id, t.${col} as value from ${quoteTable(column.table)} t
+      where t.${col} is not null and t.${col} not like $1
+        and ($2::text is null or t.${id} > $2::text::${idType})
+      order by t.${id} limit $3`,
     [`okv1.${keyId}.%`, afterId, limit],
   );
-  return rows;
+  return rows.map((r) => ({ id: r.row_id, value: r.value }));
 }
 
 /**
