@@ -2,7 +2,11 @@ import { createKeyRing, createSecretsAdmin, type SecretsStatus } from "../../sec
 import { parseDuration } from "../../config/index.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
-import { inboxBaseOptions as baseOptions, table, withInboxDatabase as withDatabase } from "./inbox-database.js";
+import {
+  inboxBaseOptions as baseOptions,
+  table,
+  withInboxDatabase as withDatabase,
+} from "./inbox-database.js";
 
 function ring() {
   const keys = process.env.OPSKIT_SECRET_KEYS;
@@ -37,13 +41,21 @@ or unknown key, or a secret is older than OPSKIT_SECRET_ROTATION_PERIOD (90 days
         io.out(
           table(
             status.columns.flatMap((c) =>
-              c.keys.map((k) => ({ table: c.table, column: c.column, key: k.keyId, values: k.count })),
+              c.keys.map((k) => ({
+                table: c.table,
+                column: c.column,
+                key: k.keyId,
+                values: k.count,
+              })),
             ),
           ),
         );
-        if (status.removableKeyIds.length) io.out(`removable keys: ${status.removableKeyIds.join(", ")}`);
+        if (status.removableKeyIds.length)
+          io.out(`removable keys: ${status.removableKeyIds.join(", ")}`);
         for (const s of status.stranded) {
-          io.out(`stranded: ${s.count} values under ${s.keyId} (not in the ring; see SECRET_KEY_UNKNOWN)`);
+          io.out(
+            `stranded: ${s.count} values under ${s.keyId} (not in the ring; see SECRET_KEY_UNKNOWN)`,
+          );
         }
         io.out(
           table(
