@@ -127,7 +127,8 @@ export const ERROR_CODES = {
   },
   SECRETS_CONFIG_INVALID: {
     status: 500,
-    summary: "The secrets key ring or a registered column is misconfigured (bad key, duplicate id).",
+    summary:
+      "The secrets key ring or a registered column is misconfigured (bad key, duplicate id).",
   },
   SECRET_KEY_UNKNOWN: {
     status: 500,

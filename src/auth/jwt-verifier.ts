@@ -10,6 +10,9 @@ export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 /** The most leeway accepted: more would keep an expired token alive for long. */
 export const MAX_CLOCK_TOLERANCE_SECONDS = 300;
 
+const VERDICT_CACHE_MS = 60_000;
+const VERDICT_CACHE_MAX = 1000;
+
 export interface JwtVerifierOptions {
   /** Where keys come from: `hsSecretSource(…)`, `jwksSource(…)`, or both (routed by `alg`). */
   keys: readonly KeySource[];
@@ -86,9 +89,17 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     ...(options.typ === undefined ? {} : { typ: options.typ }),
   });
   const rolesClaim = options.rolesClaim ?? DEFAULT_ROLES_CLAIM;
+  // A client sends the same token on every request until it expires: the
+  // verdict for those exact bytes is kept for at most a minute (and never
+  // past exp), which takes the signature check off the request path. Only
+  // successes are kept; a key removed from the JWKS stops new tokens at once
+  // and the cached ones within the minute.
+  const verified = new Map<string, { principal: Principal; until: number }>();
 
   return {
     async verify(token) {
+      const hit = verified.get(token);
+      if (hit && hit.until > Date.now()) return hit.principal;
       let payload;
       try {
         ({ payload } = await jwtVerify(token, getKey, verifyOptions));
@@ -96,13 +107,19 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         if (thrown instanceof OpskitError && thrown.code === "UNAUTHORIZED") throw thrown;
         throw unauthorized(failureReason(thrown), thrown);
       }
-      return {
+      const principal: Principal = Object.freeze({
         subject: payload.sub as string,
-        roles: rolesAt(payload, rolesClaim),
-        scheme: "bearer",
-        claims: payload,
-        ...(payload.exp === undefined ? {} : { expiresAt: new Date(payload.exp * 1000) }),
-      };
+        roles: Object.freeze(rolesAt(payload, rolesClaim)),
+        scheme: "bearer" as const,
+        claims: Object.freeze(payload),
+        expiresAt: new Date((payload.exp as number) * 1000),
+      });
+      if (verified.size >= VERDICT_CACHE_MAX) verified.clear();
+      verified.set(token, {
+        principal,
+        until: Math.min(Date.now() + VERDICT_CACHE_MS, principal.expiresAt!.getTime()),
+      });
+      return principal;
     },
   };
 }
