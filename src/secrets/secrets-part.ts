@@ -36,6 +36,7 @@ export interface SecretsPartOptions {
  * configured secret's first-seen fingerprint, and exposes
  * `opskit_secret_age_seconds{name}`. Recording runs beside the boot (scrypt
  * fingerprints take a few tens of ms each); a failure is logged, never fatal.
+ * The task is declared only when `OPSKIT_SECRET_KEYS` is set.
  */
 export function secretsPart(options: SecretsPartOptions = {}): ServicePart {
   let box: SecretBox | undefined;
@@ -48,17 +49,18 @@ export function secretsPart(options: SecretsPartOptions = {}): ServicePart {
       const keys = ctx.config.OPSKIT_SECRET_KEYS;
       box = keys ? createSecretBox(createKeyRing(keys)) : undefined;
       secretAgeGauge(ctx.metrics.registry, () => ages);
-      return { tasks: [rotateSecretsTask({ pool: ctx.pool, box: () => box, columns })] };
+      // Only with a key ring: a declared task starts a worker, and a service
+      // without encrypted columns should not get one for nothing.
+      return box ? { tasks: [rotateSecretsTask({ pool: ctx.pool, box: () => box, columns })] } : {};
     },
     start(ctx) {
       const log = ctx.log.child({ category: "secrets" });
-      const recording = (async () => {
+      // Beside the boot, with no stop of its own: a few upserts that a
+      // shutdown racing them can only make fail (logged), never corrupt.
+      void (async () => {
         await registerSecretColumns(ctx.pool, columns());
         ages = await recordSecretAges(ctx.pool, configuredSecrets(ctx.config));
       })().catch((thrown) => log.warn({ err: toError(thrown) }, "secret ages not recorded"));
-      return async () => {
-        await recording;
-      };
     },
   };
 }
