@@ -360,6 +360,20 @@ CREATE SEQUENCE opskit.schema_migrations_id_seq
 
 ALTER SEQUENCE opskit.schema_migrations_id_seq OWNED BY opskit.schema_migrations.id;
 
+CREATE TABLE opskit.secret_columns (
+    table_name text NOT NULL,
+    column_name text NOT NULL,
+    id_column text NOT NULL,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE opskit.secret_fingerprints (
+    name text NOT NULL,
+    fingerprint text NOT NULL,
+    first_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
 ALTER TABLE ONLY opskit.audit_log ALTER COLUMN id SET DEFAULT nextval('opskit.audit_log_id_seq'::regclass);
 
 ALTER TABLE ONLY opskit.schema_migrations ALTER COLUMN id SET DEFAULT nextval('opskit.schema_migrations_id_seq'::regclass);
@@ -417,6 +431,12 @@ ALTER TABLE ONLY opskit.schema_migrations
 
 ALTER TABLE ONLY opskit.schema_migrations
     ADD CONSTRAINT schema_migrations_source_name_key UNIQUE (source, name);
+
+ALTER TABLE ONLY opskit.secret_columns
+    ADD CONSTRAINT secret_columns_pkey PRIMARY KEY (table_name, column_name);
+
+ALTER TABLE ONLY opskit.secret_fingerprints
+    ADD CONSTRAINT secret_fingerprints_pkey PRIMARY KEY (name, fingerprint);
 
 CREATE INDEX audit_log_at_idx ON opskit.audit_log USING btree (at DESC);
 

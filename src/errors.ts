@@ -128,6 +128,25 @@ export const ERROR_CODES = {
     status: 503,
     summary: "The inbox could not store the event in time; nothing was acknowledged, retry later.",
   },
+  AUTH_CONFIG_INVALID: {
+    status: 500,
+    summary:
+      "Authentication is misconfigured (a short HS secret, a bad JWKS URL or algorithm, a development token asked for outside development).",
+  },
+  SECRETS_CONFIG_INVALID: {
+    status: 500,
+    summary:
+      "The secrets key ring or a registered column is misconfigured (bad key, duplicate id).",
+  },
+  SECRET_KEY_UNKNOWN: {
+    status: 500,
+    summary: "A stored secret names a key id the key ring does not hold (removed too early?).",
+  },
+  SECRET_DECRYPT_FAILED: {
+    status: 500,
+    summary:
+      "A stored secret failed authentication: tampered, truncated, or copied from another row or column.",
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

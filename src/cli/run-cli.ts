@@ -53,6 +53,13 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
       ];
     },
   },
+  {
+    prefix: "secrets",
+    load: async () => {
+      const m = await import("./commands/secrets.js");
+      return [m.secretsStatus, m.secretsRotate];
+    },
+  },
   { prefix: "inbox", load: async () => (await import("./commands/inbox.js")).inboxCommands },
   {
     prefix: "console",

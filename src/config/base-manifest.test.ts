@@ -38,6 +38,15 @@ test("the base manifest's defaults with an empty environment", () => {
       OPSKIT_CONSOLE_SESSION_TTL: 28_800_000,
       OPSKIT_CONSOLE_TRUST_PROXY: false,
       OPSKIT_CONSOLE_BULK_CAP: 1000,
+      OPSKIT_AUTH_JWT_SECRET: undefined,
+      OPSKIT_AUTH_JWKS_URL: undefined,
+      OPSKIT_AUTH_ISSUER: undefined,
+      OPSKIT_AUTH_AUDIENCE: undefined,
+      OPSKIT_AUTH_ROLES_CLAIM: "roles",
+      OPSKIT_AUTH_CLOCK_TOLERANCE: 30_000,
+      OPSKIT_AUTH_BASIC_USERS: undefined,
+      OPSKIT_SECRET_KEYS: undefined,
+      OPSKIT_SECRET_ROTATION_PERIOD: 2160 * 3_600_000,
     },
   );
   assert.deepEqual(baseManifest.prefixes, ["OPSKIT_"]);

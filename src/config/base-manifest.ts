@@ -11,6 +11,39 @@ const consoleUser = v.custom({
     "name:role:password with role viewer, operator or admin and a password of 12+ characters",
 });
 
+// name:scrypt-hash:role (the auth area parses them: src/auth/basic-credentials.ts).
+const basicUser = v.custom({
+  schema: z.string().regex(/^[A-Za-z0-9._@-]{1,64}:scrypt\$[^:]+:[A-Za-z0-9._-]{1,64}$/),
+  type: "name:scrypt-hash:role",
+  expected: "name:scrypt-hash:role with the hash from opskit console hash-password",
+});
+
+// RFC 7518 §3.2: an HMAC key at least as long as the hash (32 bytes for HS256).
+// jose accepts any length, so the boot refuses a short one (exit 2, value not echoed).
+const jwtSecretOptions = {
+  schema: z.string().refine((text) => Buffer.byteLength(text) >= 32),
+  type: "secret (32+ bytes)",
+  expected: "a shared secret of at least 32 bytes (openssl rand -base64 48)",
+};
+
+// id:base64key,… — every key 32 bytes once decoded, ids unique. The secrets
+// area parses them (src/secrets/key-ring.ts); the shape is checked here so a
+// bad ring stops the boot with the config report.
+const secretKeysOptions = {
+  schema: z.string().refine((text) => {
+    const ids = new Set<string>();
+    for (const item of text.split(",").map((part) => part.trim())) {
+      const m = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/]+={0,2})$/.exec(item);
+      if (!m || ids.has(m[1]!) || Buffer.from(m[2]!, "base64").length !== 32) return false;
+      ids.add(m[1]!);
+    }
+    return ids.size > 0;
+  }),
+  type: "id:base64key,…",
+  expected:
+    "comma-separated id:base64key pairs with unique ids and 32-byte keys (openssl rand -base64 32)",
+};
+
 /**
  * The toolkit's own variables; a service extends it with its own manifest.
  *
@@ -178,6 +211,61 @@ export const baseManifest = defineManifest({
       default: 1000,
       description: "Most jobs or events one bulk action of the console touches.",
       example: "5000",
+    }),
+    OPSKIT_AUTH_JWT_SECRET: v.custom({
+      ...jwtSecretOptions,
+      optional: true,
+      secret: true,
+      description:
+        "Shared secret verifying HS256 bearer tokens (Supabase: the project's JWT secret); at least 32 bytes.",
+    }),
+    OPSKIT_AUTH_JWKS_URL: v.url({
+      protocols: ["https", "http"],
+      optional: true,
+      description:
+        "JWKS of the identity service whose ES256/RS256/EdDSA tokens are accepted (http only to a loopback host).",
+      example: "https://id.example.com/.well-known/jwks.json",
+    }),
+    OPSKIT_AUTH_ISSUER: v.string({
+      optional: true,
+      description: "Required iss of bearer tokens; when set, a token without it is refused.",
+      example: "https://abc.supabase.co/auth/v1",
+    }),
+    OPSKIT_AUTH_AUDIENCE: v.list({
+      optional: true,
+      description:
+        "Required aud of bearer tokens (any of these, comma-separated); when set, a token without it is refused.",
+      example: "authenticated",
+    }),
+    OPSKIT_AUTH_ROLES_CLAIM: v.string({
+      default: "roles",
+      description: "Dotted path of the claim holding the caller's roles (a string or an array).",
+      example: "app_metadata.roles",
+    }),
+    OPSKIT_AUTH_CLOCK_TOLERANCE: v.duration({
+      default: "30s",
+      description: "Leeway for exp and nbf of bearer tokens (at most 5m).",
+      example: "10s",
+    }),
+    OPSKIT_AUTH_BASIC_USERS: v.list({
+      item: basicUser,
+      optional: true,
+      secret: true,
+      description:
+        "HTTP Basic callers (service-to-service): name:scrypt-hash:role entries, comma-separated; hashes from opskit console hash-password.",
+    }),
+    OPSKIT_SECRET_KEYS: v.custom({
+      ...secretKeysOptions,
+      optional: true,
+      secret: true,
+      description:
+        "Key ring of encrypted columns: id:base64key pairs (32-byte keys); the first encrypts, all decrypt.",
+    }),
+    OPSKIT_SECRET_ROTATION_PERIOD: v.duration({
+      default: "2160h",
+      description:
+        "Age after which a configured secret is due for rotation (opskit secrets status; default 90 days).",
+      example: "720h",
     }),
   },
 });

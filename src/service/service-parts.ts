@@ -1,8 +1,10 @@
+import { authPart } from "../auth/index.js";
 import { consolePart } from "../console/index.js";
 import { healthPart } from "../health/index.js";
 import { inboxParts, type ServiceInbox } from "../inbox/index.js";
 import { workerPart } from "../jobs/index.js";
 import { metricsPart } from "../metrics/index.js";
+import { secretsPart } from "../secrets/index.js";
 import { migrationsPart, pendingMigrationsPart } from "../migrate/index.js";
 import type { Console } from "../console/index.js";
 import type { PartContext, ServicePart } from "../service-part.js";
@@ -46,6 +48,8 @@ export function serviceParts<C>(options: PartsOptions<C>): {
       migrationsPart(),
       pendingMigrationsPart(),
       metricsPart(),
+      authPart(),
+      secretsPart(),
       app.declaration,
       inboxMain,
       ops.part,
