@@ -5,7 +5,7 @@ import {
   parsePasswordHash,
   verifyPasswordHash,
   type PasswordHash,
-} from "./password-hash.js";
+} from "../auth/index.js";
 import { isRole, type Role } from "./permissions.js";
 
 export { maskedSecretId };

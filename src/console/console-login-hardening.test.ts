@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from "../../test/db.js";
 import { consoleClient, mountAt } from "../../test/console.js";
 import { createConsole, type Console } from "./index.js";
 import { createLoginThrottle } from "./login-throttle.js";
-import { hashPassword, parsePasswordHash } from "./password-hash.js";
+import { hashPassword, parsePasswordHash } from "../auth/index.js";
 
 const ADMIN = "a".repeat(32);
 const PASSWORD = "correct horse battery staple";

@@ -19,4 +19,4 @@ export {
 export type { ConsoleEnv } from "./console-router.js";
 export { consoleConfig } from "./console-config.js";
 export { consolePart, CONSOLE_PATH, type ConsolePart } from "./console-part.js";
-export { hashPassword, MIN_PASSWORD_LENGTH } from "./password-hash.js";
+export { hashPassword, MIN_PASSWORD_LENGTH } from "../auth/index.js";

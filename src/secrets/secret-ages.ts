@@ -1,7 +1,7 @@
 import { scrypt } from "node:crypto";
 import { Gauge, type Registry } from "prom-client";
 import { baseManifest } from "../config/index.js";
-import type { Queryable } from "../jobs/index.js";
+import type { Queryable } from "../db/index.js";
 import { isSecretKey } from "../log/index.js";
 
 /** A configured secret's name and its values (a list variable has several). */

@@ -1,4 +1,4 @@
-import { hashPassword, MIN_PASSWORD_LENGTH } from "../../console/index.js";
+import { hashPassword, MIN_PASSWORD_LENGTH } from "../../auth/index.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
 
 /** Reads one password: typed without echo at a terminal, or all of a pipe (one trailing newline dropped). */

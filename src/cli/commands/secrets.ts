@@ -2,11 +2,7 @@ import { createKeyRing, createSecretsAdmin, type SecretsStatus } from "../../sec
 import { parseDuration } from "../../config/index.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
-import {
-  inboxBaseOptions as baseOptions,
-  table,
-  withInboxDatabase as withDatabase,
-} from "./inbox-database.js";
+import { databaseOptions as baseOptions, table, withCliPool } from "../command-kit.js";
 
 function ring() {
   const keys = process.env.OPSKIT_SECRET_KEYS;
@@ -29,7 +25,7 @@ or unknown key, or a secret is older than OPSKIT_SECRET_ROTATION_PERIOD (90 days
   async run(args, io) {
     const { values } = parse(args, baseOptions);
     const period = process.env.OPSKIT_SECRET_ROTATION_PERIOD;
-    return withDatabase(values["database-url"], async (pool) => {
+    return withCliPool(values, async (pool) => {
       const status = await createSecretsAdmin({
         pool,
         ring: ring(),
@@ -84,7 +80,7 @@ opskit secrets status (values per key) or opskit jobs show ID.`,
   async run(args, io) {
     const { values, positionals } = parse(args, baseOptions);
     if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
-    return withDatabase(values["database-url"], async (pool) => {
+    return withCliPool(values, async (pool) => {
       const added = await createSecretsAdmin({ pool }).rotate();
       io.out(
         values.json

@@ -1,4 +1,4 @@
-import type { Queryable } from "../../jobs/index.js";
+import type { Queryable } from "../../db/index.js";
 import { quoteIdent, quoteTable, type SecretColumn } from "../secret-column.js";
 
 /** Records the columns a service declared (upsert), so the CLI can count them. */
