@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createTestDatabase, type TestDatabase } from "opskit/testing";
 import { startService, type RunningService } from "opskit/service";
+import { mintDevelopmentToken } from "opskit/auth";
 import { bakeryService } from "./service.js";
 
 let db: TestDatabase;
 let service: RunningService<unknown>;
+/** A manager's bearer token (development auth: no key configured, NODE_ENV test). */
+let manager: string;
 
 before(async () => {
   db = await createTestDatabase();
@@ -21,6 +24,7 @@ before(async () => {
       OPSKIT_JOBS_POLL_INTERVAL: "100ms",
     },
   });
+  manager = await mintDevelopmentToken(service.config, { roles: ["manager"] });
 });
 after(async () => {
   assert.equal(await service.stop("test done"), true);
@@ -31,10 +35,13 @@ interface OrderBody {
   order: { id: string; stage: string };
 }
 
-async function call(method: string, path: string, body?: unknown) {
+async function call(method: string, path: string, body?: unknown, token = manager) {
   const res = await fetch(`${service.url}${path}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     body: body === undefined ? null : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -108,7 +115,7 @@ test("a bad body is a 400 with the failing fields; bad JSON too", async () => {
   const raw = await fetch(`${service.url}/api/orders`, {
     method: "POST",
     body: "{nope",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${manager}` },
   });
   assert.equal(raw.status, 400);
 });
@@ -203,7 +210,10 @@ async function raw(method: string, path: string, body: string | Uint8Array, type
   const res = await fetch(`${service.url}${path}`, {
     method,
     body,
-    headers: type === undefined ? {} : { "content-type": type },
+    headers: {
+      authorization: `Bearer ${manager}`,
+      ...(type === undefined ? {} : { "content-type": type }),
+    },
   });
   return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
 }
@@ -289,5 +299,53 @@ test("input Postgres cannot take is a 400 with a message, never a 500", async ()
   assert.equal(
     (await call("POST", "/api/orders/9999999999999999999/stage", { stage: "Covering" })).status,
     404,
+  );
+});
+
+test("writes need a token: none is a 401 with a challenge, staff may advance a stage but not create, /api/me says who", async () => {
+  const body = {
+    store: "north.myshopify.com",
+    customer: "Ada",
+    items: [{ sku: "loaf", quantity: 1 }],
+  };
+  const anonymous = await fetch(`${service.url}/api/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  assert.equal(anonymous.status, 401);
+  assert.match(anonymous.headers.get("www-authenticate") ?? "", /^Bearer/);
+  const before = await orderCount();
+  const staff = await mintDevelopmentToken(service.config, { roles: ["staff"] });
+  assert.equal((await call("POST", "/api/orders", body, staff)).status, 403);
+  assert.equal(await orderCount(), before, "a refused create writes nothing");
+  const id = await newOrder();
+  assert.equal(
+    (await call("POST", `/api/orders/${id}/stage`, { stage: "Covering" }, staff)).status,
+    200,
+  );
+  const me = await call("GET", "/api/me", undefined, staff);
+  assert.equal(me.status, 200);
+  assert.deepEqual(me.body.roles, ["staff"]);
+  assert.equal((await fetch(`${service.url}/api/me`)).status, 401);
+});
+
+test("in production the demo refuses to start without a key to verify callers", async () => {
+  await assert.rejects(
+    startService({
+      ...bakeryService,
+      env: {
+        DATABASE_URL: db.url,
+        PORT: "0",
+        LOG_LEVEL: "silent",
+        NODE_ENV: "production",
+        OPSKIT_ROLE: "api",
+        BAKERY_NORTH_WEBHOOK_SECRETS: "north-secret-0123456789",
+        BAKERY_SOUTH_WEBHOOK_SECRETS: "south-secret-0123456789",
+        OPSKIT_CONSOLE: "false",
+      },
+    }),
+    (error: Error & { code?: string }) =>
+      error.code === "AUTH_CONFIG_INVALID" && /OPSKIT_AUTH_JWT_SECRET/.test(error.message),
   );
 });

@@ -1,7 +1,9 @@
 // The demo imports opskit exactly as a service that installed it does (the
 // package refers to itself; tests run it from source through the
 // `opskit-source` export condition, `npm start` from the build).
+import { isDevelopmentAuth, mintDevelopmentToken } from "opskit/auth";
 import { runService } from "opskit/service";
+import { BAKERY_ROLES } from "./routes.js";
 import { bakeryService } from "./service.js";
 import { startTrafficSimulator } from "./traffic-simulator.js";
 import { storeSecrets } from "./webhooks.js";
@@ -9,13 +11,23 @@ import { storeSecrets } from "./webhooks.js";
 // `npm start`: the bakery on an embedded Postgres unless DATABASE_URL is set.
 await runService(bakeryService, {
   json: process.argv.includes("--json"),
-  onReady: (service) => {
+  onReady: async (service) => {
     const url = service.url ?? "";
+    // No key configured in development: one short-lived token per role, to try the write API.
+    const tokens = isDevelopmentAuth(service.config)
+      ? await Promise.all(
+          Object.values(BAKERY_ROLES).map(
+            async (role) =>
+              `           ${role.padEnd(8)} Authorization: Bearer ${await mintDevelopmentToken(service.config, { roles: [role] })}`,
+          ),
+        )
+      : ["           writes need a bearer token from your identity provider (OPSKIT_AUTH_*)"];
     process.stdout.write(
       [
         "",
         `  bakery is ready (role ${service.role}, booted in ${service.bootMs} ms)`,
-        `  API      ${url}/api/orders`,
+        `  API      ${url}/api/orders   (who am I: ${url}/api/me)`,
+        ...tokens,
         `  probes   ${url}/livez  ${url}/readyz  ${url}/health`,
         `  metrics  ${url}/metrics`,
         `  webhooks ${url}/webhooks/shopify   (opskit inbox list --database-url …)`,

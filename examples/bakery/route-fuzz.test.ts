@@ -20,9 +20,9 @@ import { createHmac } from "node:crypto";
 import { connect } from "node:net";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
-import { createTestDatabase, type TestDatabase } from "opskit/testing";
-import { waitUntil } from "opskit/testing";
+import { createTestDatabase, waitUntil, type TestDatabase } from "opskit/testing";
 import { startService, type RunningService } from "opskit/service";
+import { mintDevelopmentToken } from "opskit/auth";
 import { bakeryService } from "./service.js";
 import { DEV_WEBHOOK_SECRETS } from "./webhooks.js";
 
@@ -31,6 +31,7 @@ const STORES = ["north.myshopify.com", "south.myshopify.com"];
 let db: TestDatabase;
 let service: RunningService<unknown>;
 let port: number;
+let tokens: { manager: string; staff: string };
 
 before(async () => {
   db = await createTestDatabase();
@@ -48,6 +49,10 @@ before(async () => {
     },
   });
   port = service.http!.port;
+  tokens = {
+    manager: await mintDevelopmentToken(service.config, { roles: ["manager"] }),
+    staff: await mintDevelopmentToken(service.config, { roles: ["staff"] }),
+  };
 });
 after(async () => {
   assert.equal(await service.stop("test done"), true);
@@ -324,7 +329,23 @@ function goodValue(name: string, n: number): Buffer {
   return Buffer.from(String(1 + (n % 40)));
 }
 
-const request = (routes: Route[]) =>
+/** Who calls: mostly a manager (so writes are walked deep), else staff, nobody, or a forged token. */
+const caller = (tokens: { manager: string; staff: string }) =>
+  fc.oneof(
+    { weight: 6, arbitrary: fc.constant(`Bearer ${tokens.manager}`) },
+    { weight: 1, arbitrary: fc.constant(`Bearer ${tokens.staff}`) },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.constant(`Bearer ${tokens.manager.slice(0, -4)}AAAA`),
+        fc.string({ maxLength: 300 }).map((t) => `Bearer ${t}`),
+        fc.string({ maxLength: 100 }).map((t) => `Basic ${Buffer.from(t).toString("base64")}`),
+      ),
+    },
+  );
+
+const request = (routes: Route[], tokens: { manager: string; staff: string }) =>
   fc
     .record({
       // The console has most of the table's routes; its pages all stop at the login
@@ -357,6 +378,7 @@ const request = (routes: Route[]) =>
       ),
       signed: mostly(fc.constant(true), fc.constant(false)),
       shop: fc.constantFrom(0, 1),
+      authorization: caller(tokens),
     })
     .map((r) => {
       let i = 0;
@@ -373,6 +395,7 @@ const request = (routes: Route[]) =>
       const method = r.method ?? (r.route.method === "ALL" ? "GET" : r.route.method);
       const headers: [string, Buffer | string][] = [...r.headers];
       if (r.contentType !== undefined) headers.push(["Content-Type", r.contentType]);
+      if (r.authorization !== undefined) headers.push(["Authorization", r.authorization]);
       if (r.route.path.startsWith("/webhooks/")) {
         headers.push(
           ["X-Shopify-Shop-Domain", STORES[r.shop]!],
@@ -417,7 +440,7 @@ test("every route of the demo answers hostile input below 500, writes nothing ha
   for (let n = 0; n < 5; n++) {
     const res = await fetch(`${service.url}/api/orders`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${tokens.manager}` },
       body: JSON.stringify({
         store: STORES[n % 2],
         customer: "Seed",
@@ -429,7 +452,7 @@ test("every route of the demo answers hostile input below 500, writes nothing ha
 
   const statuses = new Map<string, Set<number>>();
   await fc.assert(
-    fc.asyncProperty(request(routes), async ({ label, bytes }) => {
+    fc.asyncProperty(request(routes, tokens), async ({ label, bytes }) => {
       const answer = await send(bytes);
       const seen = statuses.get(label) ?? new Set<number>();
       seen.add(answer.status);

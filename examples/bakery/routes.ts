@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { requireAuth, requireRole, type AuthEnv } from "opskit/auth";
 import { OpskitError } from "opskit/errors";
 import { jsonBody } from "opskit/http";
 import type { Pool } from "opskit/db";
@@ -54,14 +55,28 @@ function parseId(raw: string): string {
   return raw;
 }
 
+/** Who may do what: station staff move orders along the line; managers also create them. */
+export const BAKERY_ROLES = { staff: "staff", manager: "manager" } as const;
+
 /**
  * The bakery's JSON API: list, create, read orders and move them along the
- * line. Bodies are read with opskit's `jsonBody` (415 for anything but JSON,
- * so a cross-site form cannot create orders; 400 for bytes Postgres cannot
- * store).
+ * line. Reads are open; every write needs a bearer token (opskit/auth):
+ * `manager` creates orders, `staff` or `manager` advances a stage, and
+ * `/api/me` says who the caller is. Bodies are read with opskit's `jsonBody`
+ * (415 for anything but JSON, so a cross-site form cannot create orders;
+ * 400 for bytes Postgres cannot store).
  */
-export function bakeryRoutes({ pool, queue }: { pool: Pool; queue: Queue }): Hono {
-  const app = new Hono();
+export function bakeryRoutes({ pool, queue }: { pool: Pool; queue: Queue }): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  app.get("/api/me", requireAuth(), (c) => {
+    const principal = c.get("principal")!;
+    return c.json({
+      subject: principal.subject,
+      roles: principal.roles,
+      scheme: principal.scheme,
+      expiresAt: principal.expiresAt?.toISOString() ?? null,
+    });
+  });
   app.get("/api/orders", async (c) => {
     const query = parseQuery(listQuery, c.req.query());
     const orders = await listOrders(pool, {
@@ -71,7 +86,7 @@ export function bakeryRoutes({ pool, queue }: { pool: Pool; queue: Queue }): Hon
     });
     return c.json({ orders });
   });
-  app.post("/api/orders", async (c) => {
+  app.post("/api/orders", requireRole(BAKERY_ROLES.manager), async (c) => {
     const body = await jsonBody(c, newOrderBody);
     // A retried create (same store and externalId) answers the order it made the first time.
     const { order, created } = await insertOrder(pool, queue, body);
@@ -83,10 +98,14 @@ export function bakeryRoutes({ pool, queue }: { pool: Pool; queue: Queue }): Hon
     if (!order) throw new OpskitError("NOT_FOUND", `Order ${id} does not exist.`);
     return c.json({ order });
   });
-  app.post("/api/orders/:id/stage", async (c) => {
-    const id = parseId(c.req.param("id"));
-    const { stage } = await jsonBody(c, stageBody);
-    return c.json({ order: await changeOrderStage(pool, id, stage) });
-  });
+  app.post(
+    "/api/orders/:id/stage",
+    requireRole(BAKERY_ROLES.staff, BAKERY_ROLES.manager),
+    async (c) => {
+      const id = parseId(c.req.param("id"));
+      const { stage } = await jsonBody(c, stageBody);
+      return c.json({ order: await changeOrderStage(pool, id, stage) });
+    },
+  );
   return app;
 }

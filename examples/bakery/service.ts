@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { ServiceOptions } from "opskit/service";
+import { authKeyRequired } from "./auth-key-part.js";
 import { bakeryManifest } from "./manifest.js";
 import { bakeryRoutes } from "./routes.js";
 import { createStoreApi } from "./store-api.js";
@@ -26,4 +27,5 @@ export const bakeryService: ServiceOptions<typeof bakeryManifest> = {
       storeApi: createStoreApi({ failureRate: config.BAKERY_STORE_FAILURE_RATE }),
     }),
   inbox: (ctx) => bakeryInbox(ctx),
+  parts: [authKeyRequired],
 };

@@ -12,7 +12,7 @@ export interface RunServiceOptions<C = unknown> {
   /** Print a bad-config report as one JSON object instead of text. */
   json?: boolean;
   /** Called once the service is ready (e.g. to print URLs); `service.config` keeps the manifest's type. */
-  onReady?: (service: RunningService<C>) => void;
+  onReady?: (service: RunningService<C>) => void | Promise<void>;
 }
 
 /**
@@ -40,7 +40,7 @@ export async function runService<M extends Manifest>(
     await flush(service);
     process.exit(0);
   }
-  run.onReady?.(service);
+  await run.onReady?.(service);
 
   const exitAfter = async (reason: string) => {
     const ok = await service.stop(reason);
