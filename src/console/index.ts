@@ -8,14 +8,13 @@ export {
 } from "./console-credentials.js";
 export {
   can,
-  DEFAULT_PERMISSIONS,
   isRole,
-  resolvePermissions,
   ROLES,
   type ConsoleAction,
   type Permissions,
   type Role,
 } from "./permissions.js";
+export { DEFAULT_PERMISSIONS, resolvePermissions } from "./default-permissions.js";
 export type { ConsoleEnv } from "./console-router.js";
 export { consoleConfig } from "./console-config.js";
 export { consolePart, CONSOLE_PATH, type ConsolePart } from "./console-part.js";
