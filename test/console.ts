@@ -32,7 +32,7 @@ export interface ConsoleClient {
 }
 
 /** Mounts a console at /ops of a root app, as the service does. */
-export function mountAt(console: Console): Hono {
+export function mountAt(console: Console<string>): Hono {
   return new Hono().route("/ops", console.app);
 }
 

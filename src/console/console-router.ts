@@ -6,6 +6,7 @@ import { withTransaction, type Pool, type PoolClient } from "../db/index.js";
 import { isOpskitError, OpskitError } from "../errors.js";
 import type { Logger } from "../log/index.js";
 import { html, type Html } from "./html.js";
+import type { NavLink } from "./console-screen.js";
 import { renderLayout, renderMessagePage } from "./layout.js";
 import { can, type ConsoleAction, type Permissions } from "./permissions.js";
 import { foreignOrigin } from "./request-origin.js";
@@ -70,24 +71,27 @@ export const SESSION_COOKIE = "opskit_console_session";
  * `actions` lists them so a test can prove that every non-GET route of the
  * app is one of them.
  */
-export interface ConsoleRouter {
+export interface ConsoleRouter<A extends string = ConsoleAction> {
   readonly basePath: string;
-  /** `"POST /ops/jobs/:id/retry" → "jobs.retry"` for every mutating route. */
-  readonly actions: ReadonlyMap<string, ConsoleAction>;
+  /**
+   * `"POST /ops/jobs/:id/retry" → "jobs.retry"` for every mutating route (of
+   * every screen: not narrowed to `A`, so one router serves them all).
+   */
+  readonly actions: ReadonlyMap<string, string>;
   page(path: string, title: string, render: (c: ConsoleContext) => Promise<Html>): void;
   /** A fragment (a live panel): no layout. */
   fragment(path: string, render: (c: ConsoleContext) => Promise<Html>): void;
   json(path: string, read: (c: ConsoleContext) => Promise<unknown>): void;
   action(
     path: string,
-    action: ConsoleAction,
+    action: A,
     run: (c: ConsoleContext, request: ActionRequest) => Promise<ActionOutcome>,
   ): void;
   /** A mutating route with its own guard (the login: no session yet); it must call `audit`. */
   raw(
     method: "POST",
     path: string,
-    action: ConsoleAction,
+    action: A,
     handler: (c: ConsoleContext) => Promise<Response>,
   ): void;
   /** Writes one audit row (a failure is logged and thrown). */
@@ -99,7 +103,10 @@ export interface ConsoleRouterOptions {
   basePath: string;
   pool: Pool;
   log: Logger;
-  permissions: Permissions;
+  /** Every action's roles (login, built-in screens, the service's screens). */
+  permissions: Permissions<string>;
+  /** The navigation bar, derived from the screens. */
+  navigation: readonly NavLink[];
   environment: string;
   /** Believe `X-Forwarded-Proto` / `X-Forwarded-Host` for the console's own origin. */
   trustProxy: boolean;
@@ -181,9 +188,11 @@ function wellFormed(text: string): string {
   );
 }
 
-export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRouter {
+export function createConsoleRouter<A extends string>(
+  options: ConsoleRouterOptions,
+): ConsoleRouter<A> {
   const { app, basePath, pool, permissions } = options;
-  const actions = new Map<string, ConsoleAction>();
+  const actions = new Map<string, string>();
   const log = options.log.child({ category: "console" });
 
   const audit = async (entry: AuditEntry): Promise<void> => {
@@ -249,6 +258,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
               basePath,
               session,
               environment: options.environment,
+              navigation: options.navigation,
               flash: takeFlash(c, basePath),
               nonce: c.get("secureHeadersNonce"),
               path: c.req.path,

@@ -1,52 +1,44 @@
 import { Hono } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import { randomBytes } from "node:crypto";
-import type { IncomingMessage } from "node:http";
 import type { Pool } from "../db/index.js";
 import type { Health } from "../health/index.js";
 import { createInboxAdmin } from "../inbox/index.js";
 import { createBacklogSampler, createJobsAdmin } from "../jobs/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import type { MigrationSource } from "../migrate/index.js";
+import { isOpskitError } from "../errors.js";
 import { mountConsoleAssets } from "./console-assets.js";
-import {
-  createConsoleCredentials,
-  type ConsoleCredentials,
-  type CredentialsInput,
-} from "./console-credentials.js";
+import { createConsoleCredentials, type CredentialsInput } from "./console-credentials.js";
+import { clientAddress, LOGIN_PERMISSIONS, registerLogin } from "./console-login.js";
 import {
   createConsoleRouter,
-  readForm,
-  safeReturn,
-  sameToken,
   SESSION_COOKIE,
   type ConsoleContext,
   type ConsoleEnv,
-  type ConsoleRouter,
 } from "./console-router.js";
-import { html } from "./html.js";
 import {
-  createLoginThrottle,
-  type LoginThrottle,
-  type LoginThrottleOptions,
-} from "./login-throttle.js";
-import { renderBarePage, renderMessagePage } from "./layout.js";
-import { resolvePermissions, type ConsoleAction, type Permissions } from "./permissions.js";
+  checkScreens,
+  navigationOf,
+  permissionsOf,
+  type ConsoleScreen,
+  type ScreenAction,
+} from "./console-screen.js";
+import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle.js";
+import { renderMessagePage } from "./layout.js";
+import type { ConsoleAction, Permissions } from "./permissions.js";
 import { scrubSecrets } from "./scrub-secrets.js";
 import { invalidField } from "./request-input.js";
 import { isHttpsRequest } from "./request-origin.js";
-import { withTransaction } from "../db/index.js";
-import { recordAudit } from "../audit/index.js";
-import { isOpskitError } from "../errors.js";
-import {
-  createConsoleSession,
-  deleteConsoleSession,
-  findConsoleSession,
-} from "./sql/console-sessions.js";
-import { registerScreens, type ScreenDeps } from "./screens.js";
+import type { ScreenDeps } from "./screen-kit.js";
+import { BUILT_IN_SCREENS } from "./screens.js";
+import { findConsoleSession } from "./sql/console-sessions.js";
 
-export interface ConsoleOptions {
+/**
+ * `S` is the service's own screens (`screens`), so that `permissions` and
+ * `actions` know their action names beside the built-in ones.
+ */
+export interface ConsoleOptions<S extends readonly ConsoleScreen[] = readonly []> {
   pool: Pool;
   log?: Logger;
   /** Where the console is mounted; links and the cookie path use it. Default `/ops`. */
@@ -63,8 +55,14 @@ export interface ConsoleOptions {
   trustProxy?: boolean;
   /** Most jobs or events one bulk action touches; default 1,000. */
   bulkCap?: number;
-  /** Overrides of the per-action role lists. */
-  permissions?: Partial<Permissions>;
+  /** Overrides of the per-action role lists (the built-in actions and the service's screens'). */
+  permissions?: Partial<Permissions<ConsoleAction | ScreenAction<S[number]>>>;
+  /**
+   * The service's own screens, after the built-in ones: their navigation
+   * entries, permissions and routes are derived the same way, and their
+   * actions go through the same guarded, audited, transactional router.
+   */
+  screens?: S;
   /** The service's health (the overview shows its `/health` and `/readyz`). */
   health?: Health;
   /** Migration directories (default: the toolkit's own only). */
@@ -79,11 +77,12 @@ export interface ConsoleOptions {
   loginThrottle?: LoginThrottleOptions;
 }
 
-export interface Console {
+/** `A`: every action name of this console (the built-in ones and those of its added screens). */
+export interface Console<A extends string = ConsoleAction> {
   /** Mount at `basePath`: `app.route("/ops", console.app)`. */
   app: Hono<ConsoleEnv>;
   /** Every mutating route and its action: what the audit test enumerates. */
-  actions: ReadonlyMap<string, ConsoleAction>;
+  actions: ReadonlyMap<string, A>;
   /** The generated development login, when one was made. */
   developmentToken: string | undefined;
   /** True when a login is configured (outside development the console refuses every page otherwise). */
@@ -91,15 +90,6 @@ export interface Console {
   /** Stops the console's background work. */
   close(): Promise<void>;
 }
-
-/**
- * The login form's double-submit cookie. Over https it is `__Host-`
- * prefixed (Secure, Path=/, no Domain: a sibling subdomain cannot plant
- * one); browsers refuse `__Host-` cookies on plain http, so in development
- * over http it keeps the plain name, and each scheme reads only its own.
- */
-const LOGIN_COOKIE = "opskit_console_login";
-const HOST_LOGIN_COOKIE = `__Host-${LOGIN_COOKIE}`;
 
 /**
  * The operator's console: server-rendered screens over the toolkit's tables
@@ -111,12 +101,24 @@ const HOST_LOGIN_COOKIE = `__Host-${LOGIN_COOKIE}`;
  * const console = createConsole({ pool, credentials: { adminTokens: [token] }, development: false });
  * app.route("/ops", console.app);
  */
-export function createConsole(options: ConsoleOptions): Console {
+export function createConsole<const S extends readonly ConsoleScreen[]>(
+  options: ConsoleOptions<S> & { screens: S },
+): Console<ConsoleAction | ScreenAction<S[number]>>;
+// Last, so that `Parameters<typeof createConsole>` is the plain options.
+export function createConsole(options: ConsoleOptions): Console;
+export function createConsole(options: ConsoleOptions<readonly ConsoleScreen[]>): Console<string> {
   const basePath = options.basePath ?? "/ops";
   const log = options.log ?? createLogger({ level: "silent" });
   const credentials = createConsoleCredentials(options.credentials, options.development);
   const secrets = [...(options.secrets ?? []), ...credentials.secrets].filter((s) => s.length >= 6);
-  const permissions = resolvePermissions(options.permissions);
+  // One list; the navigation, the permissions table and the routes all come from it.
+  const screens: readonly ConsoleScreen[] = [...BUILT_IN_SCREENS, ...(options.screens ?? [])];
+  checkScreens(screens, Object.keys(LOGIN_PERMISSIONS));
+  const permissions: Permissions<string> = {
+    ...LOGIN_PERMISSIONS,
+    ...permissionsOf(screens),
+    ...options.permissions,
+  };
   const ttlMs = options.sessionTtlMs ?? 8 * 3600_000;
   const app = new Hono<ConsoleEnv>();
 
@@ -199,12 +201,13 @@ export function createConsole(options: ConsoleOptions): Console {
     await next();
   });
 
-  const router = createConsoleRouter({
+  const router = createConsoleRouter<string>({
     app,
     basePath,
     pool: options.pool,
     log,
     permissions,
+    navigation: navigationOf(screens),
     environment: options.environment ?? (options.development ? "development" : "production"),
     trustProxy: options.trustProxy === true,
   });
@@ -218,7 +221,7 @@ export function createConsole(options: ConsoleOptions): Console {
     log,
   });
 
-  const deps: ScreenDeps = {
+  const deps: ScreenDeps<string> = {
     pool: options.pool,
     jobs: createJobsAdmin(options.pool),
     inbox: createInboxAdmin(options.pool),
@@ -229,7 +232,7 @@ export function createConsole(options: ConsoleOptions): Console {
     migrationSources: options.migrationSources,
     inboxSecretIds: options.inboxSecretIds,
   };
-  registerScreens(deps);
+  for (const screen of screens) screen.register(deps);
   const interval = options.sampleIntervalMs ?? 10_000;
   const sampler =
     credentials.configured && interval > 0
@@ -243,194 +246,4 @@ export function createConsole(options: ConsoleOptions): Console {
     enabled: credentials.configured,
     close: async () => sampler?.stop(),
   };
-}
-
-type LoginContext = Parameters<Parameters<ConsoleRouter["raw"]>[3]>[0];
-
-interface LoginDeps {
-  credentials: ConsoleCredentials;
-  pool: Pool;
-  ttlMs: number;
-  secure: (c: LoginContext) => boolean;
-  throttle: LoginThrottle;
-  clientAddress: (c: LoginContext) => string;
-  log: Logger;
-}
-
-/**
- * The client's address: the socket's peer, or behind a trusted proxy the
- * last `X-Forwarded-For` entry (the one that proxy appended).
- */
-function clientAddress(c: LoginContext, trustProxy: boolean): string {
-  const forwarded = trustProxy ? c.req.header("x-forwarded-for") : undefined;
-  if (forwarded) return forwarded.split(",").at(-1)?.trim() ?? "unknown";
-  const env = c.env as { incoming?: IncomingMessage } | undefined;
-  return env?.incoming?.socket.remoteAddress ?? "unknown";
-}
-
-function registerLogin(router: ConsoleRouter, app: Hono<ConsoleEnv>, deps: LoginDeps): void {
-  const { basePath } = router;
-  const loginPage = (
-    c: LoginContext,
-    next: string,
-    error?: string,
-    status: 401 | 429 | 503 = 401,
-  ) => {
-    // Login CSRF: the form carries a random value that must match a cookie
-    // set with it (double submit), so another site cannot log a browser in.
-    const token = randomBytes(24).toString("base64url");
-    if (deps.secure(c))
-      setCookie(c, HOST_LOGIN_COOKIE, token, {
-        path: "/",
-        httpOnly: true,
-        sameSite: "Strict",
-        secure: true,
-      });
-    else setCookie(c, LOGIN_COOKIE, token, { path: basePath, httpOnly: true, sameSite: "Strict" });
-    const fields = html`<input type="hidden" name="_csrf" value="${token}" />
-      <input type="hidden" name="next" value="${next}" />`;
-    return c.html(
-      renderBarePage({
-        title: "Log in to the opskit console",
-        basePath,
-        nonce: c.get("secureHeadersNonce"),
-        body: html`${error ? html`<p class="flash error" role="alert">${error}</p>` : ""}
-          <div class="login">
-            <form method="post" action="${basePath}/login" class="card">
-              <h2>Operator token</h2>
-              ${fields}
-              <label
-                >Token <input type="password" name="token" autocomplete="off" required
-              /></label>
-              <button type="submit">Log in</button>
-            </form>
-            <form method="post" action="${basePath}/login" class="card">
-              <h2>Name and password</h2>
-              ${fields}
-              <label>Name <input type="text" name="name" autocomplete="username" required /></label>
-              <label
-                >Password
-                <input type="password" name="password" autocomplete="current-password" required
-              /></label>
-              <button type="submit">Log in</button>
-            </form>
-          </div>`,
-      }),
-      error ? status : 200,
-    );
-  };
-
-  app.get("/login", (c) => loginPage(c, safeReturn(basePath, c.req.query("next"), basePath)));
-  router.raw("POST", "/login", "console.login", async (c) => {
-    const form = await readForm(c);
-    const next = safeReturn(basePath, form.next, basePath);
-    const requestId = c.get("requestId");
-    const name = form.name?.trim();
-    const claimed = name ? `${name.slice(0, 64)}` : "token";
-    const problem = invalidField(form, "form field");
-    if (problem) {
-      await router.audit({
-        actor: claimed,
-        action: "console.login",
-        requestId,
-        result: "denied: invalid input",
-      });
-      return c.html(
-        renderMessagePage({
-          title: "Bad request",
-          text: problem,
-          basePath,
-          nonce: c.get("secureHeadersNonce"),
-        }),
-        400,
-      );
-    }
-    const formCookie = getCookie(c, deps.secure(c) ? HOST_LOGIN_COOKIE : LOGIN_COOKIE);
-    if (!sameToken(form._csrf, formCookie ?? "\0")) {
-      await router.audit({
-        actor: claimed,
-        action: "console.login",
-        requestId,
-        result: "denied: missing or wrong CSRF token",
-      });
-      return loginPage(c, next, "The login form expired; try again.");
-    }
-    const address = deps.clientAddress(c);
-    const wait = deps.throttle.retryAfter(address);
-    if (wait > 0) {
-      // Not audited: the failure that started the refusal was.
-      c.header("retry-after", String(wait));
-      const minutes = Math.ceil(wait / 60);
-      return loginPage(
-        c,
-        next,
-        `Too many failed logins from this address; try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
-        429,
-      );
-    }
-    const identity = name
-      ? await deps.credentials.verifyPassword(name, form.password ?? "")
-      : deps.credentials.verifyToken(form.token ?? "");
-    if (!identity) {
-      const refusing = deps.throttle.fail(address);
-      await router.audit({
-        actor: claimed,
-        action: "console.login",
-        requestId,
-        params: { address },
-        result: refusing
-          ? "denied: bad credentials; further logins from this address refused for a while"
-          : "denied: bad credentials",
-      });
-      return loginPage(c, next, "Those credentials are not valid.");
-    }
-    deps.throttle.succeed(address);
-    // The session and its audit row commit together: a login that cannot
-    // be audited opens no session.
-    let cookie: string;
-    try {
-      cookie = await withTransaction(deps.pool, async (tx) => {
-        const session = await createConsoleSession(tx, {
-          ...identity,
-          ttlMs: deps.ttlMs,
-          userAgent: c.req.header("user-agent"),
-        });
-        await recordAudit(tx, {
-          actor: identity.actor,
-          action: "console.login",
-          requestId,
-          params: { role: identity.role },
-          result: "ok",
-        });
-        return session.cookie;
-      });
-    } catch (error) {
-      deps.log.error({ err: error }, "console login could not be completed");
-      await router
-        .audit({
-          actor: identity.actor,
-          action: "console.login",
-          requestId,
-          result: `error: ${isOpskitError(error) ? error.code : "INTERNAL"}`,
-        })
-        .catch(() => undefined);
-      return loginPage(c, next, "The login could not be recorded; try again.", 503);
-    }
-    if (deps.secure(c)) deleteCookie(c, HOST_LOGIN_COOKIE, { path: "/", secure: true });
-    else deleteCookie(c, LOGIN_COOKIE, { path: basePath });
-    setCookie(c, SESSION_COOKIE, cookie, {
-      path: basePath,
-      httpOnly: true,
-      sameSite: "Strict",
-      secure: deps.secure(c),
-      maxAge: Math.floor(deps.ttlMs / 1000),
-    });
-    return c.redirect(next, 303);
-  });
-  router.action("/logout", "console.logout", async (c, { tx }) => {
-    const cookie = getCookie(c, SESSION_COOKIE);
-    if (cookie) await deleteConsoleSession(tx, cookie);
-    deleteCookie(c, SESSION_COOKIE, { path: basePath });
-    return { result: "ok", redirect: `${basePath}/login` };
-  });
 }

@@ -8,15 +8,28 @@ export {
 } from "./console-credentials.js";
 export {
   can,
-  DEFAULT_PERMISSIONS,
   isRole,
-  resolvePermissions,
   ROLES,
   type ConsoleAction,
   type Permissions,
   type Role,
 } from "./permissions.js";
+export { DEFAULT_PERMISSIONS, resolvePermissions } from "./default-permissions.js";
 export type { ConsoleEnv } from "./console-router.js";
 export { consoleConfig } from "./console-config.js";
 export { consolePart, CONSOLE_PATH, type ConsolePart } from "./console-part.js";
-export { hashPassword, MIN_PASSWORD_LENGTH } from "../auth/index.js";
+// A service's own screens (`createConsole({ screens })`): the contract and the kit they are built with.
+export {
+  defineConsoleScreen,
+  type ConsoleScreen,
+  type NavLink,
+  type ScreenAction,
+} from "./console-screen.js";
+export type {
+  ActionOutcome,
+  ActionRequest,
+  ConsoleContext,
+  ConsoleRouter,
+} from "./console-router.js";
+export { actionButton, allowed, definePanel, type ScreenDeps } from "./screen-kit.js";
+export { html, table, type Html } from "./html.js";

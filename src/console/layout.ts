@@ -1,15 +1,6 @@
+import type { NavLink } from "./console-screen.js";
 import { html, raw, type Html } from "./html.js";
 import type { ConsoleSession } from "./sql/console-sessions.js";
-
-export const SCREENS = [
-  ["", "Overview"],
-  ["/jobs", "Jobs"],
-  ["/schedules", "Schedules"],
-  ["/inbox", "Inbox"],
-  ["/migrations", "Migrations"],
-  ["/database", "Database"],
-  ["/audit", "Audit log"],
-] as const;
 
 // htmx reads its config from this meta tag. Off: the indicator <style> it
 // would inject and eval-based features (both blocked by the CSP anyway), and
@@ -51,6 +42,8 @@ export interface LayoutOptions {
   basePath: string;
   session: ConsoleSession;
   environment: string;
+  /** The screens in the navigation bar (`navigationOf` the console's screens). */
+  navigation: readonly NavLink[];
   flash: string | undefined;
   nonce: string | undefined;
   path: string;
@@ -59,10 +52,11 @@ export interface LayoutOptions {
 /** The page around every screen: navigation, who is logged in, refresh rate, the flash message. */
 export function renderLayout(o: LayoutOptions): Html {
   const current = o.path.replace(/\/$/, "");
-  const nav = SCREENS.map(([suffix, label]) => {
-    const href = `${o.basePath}${suffix}`;
-    const active = suffix === "" ? current === o.basePath : current.startsWith(href);
-    return html`<a href="${href}" class="${active ? "active" : ""}">${label}</a>`;
+  const nav = o.navigation.map(({ path, title }) => {
+    // The overview is the console's root: active only there, not on every page.
+    const href = path === "/" ? o.basePath : `${o.basePath}${path}`;
+    const active = path === "/" ? current === o.basePath : current.startsWith(href);
+    return html`<a href="${href}" class="${active ? "active" : ""}">${title}</a>`;
   });
   return html`<!doctype html>
     <html lang="en">

@@ -1,43 +1,28 @@
+import type { LoginAction } from "./console-login.js";
+import type { BuiltInScreenAction } from "./screens.js";
+
 /** Console roles, weakest first. */
 export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
- * Every mutating action of the console and the roles allowed to do it by
- * default (Oban Web's per-action resolver, as a table). A service narrows or
- * widens it with `createConsole({ permissions })`. Reading any screen needs a
- * session of any role.
+ * Every mutating action of the built-in console: the login's two and each
+ * built-in screen's, derived from their `as const` permission tables (a
+ * misspelt action name does not compile). A service's own screens add
+ * theirs at `createConsole({ screens })`.
  */
-export const DEFAULT_PERMISSIONS = {
-  "console.login": ["viewer", "operator", "admin"],
-  "console.logout": ["viewer", "operator", "admin"],
-  "jobs.retry": ["operator", "admin"],
-  "jobs.cancel": ["operator", "admin"],
-  "jobs.delete": ["admin"],
-  "jobs.bulk_retry": ["operator", "admin"],
-  "jobs.bulk_cancel": ["operator", "admin"],
-  "jobs.bulk_delete": ["admin"],
-  "queues.pause": ["operator", "admin"],
-  "queues.resume": ["operator", "admin"],
-  "inbox.replay": ["operator", "admin"],
-  "inbox.bulk_replay": ["operator", "admin"],
-  "inbox.pause_source": ["operator", "admin"],
-  "inbox.resume_source": ["operator", "admin"],
-  "db.cancel_backend": ["admin"],
-  "db.terminate_backend": ["admin"],
-} as const satisfies Record<string, readonly Role[]>;
+export type ConsoleAction = LoginAction | BuiltInScreenAction;
 
-export type ConsoleAction = keyof typeof DEFAULT_PERMISSIONS;
-export type Permissions = Record<ConsoleAction, readonly Role[]>;
+/**
+ * Each action and the roles allowed to do it (Oban Web's per-action
+ * resolver, as a table). Reading any screen needs a session of any role.
+ */
+export type Permissions<A extends string = ConsoleAction> = { readonly [K in A]: readonly Role[] };
 
-/** The default table with the service's overrides applied. */
-export function resolvePermissions(overrides: Partial<Permissions> = {}): Permissions {
-  return { ...DEFAULT_PERMISSIONS, ...overrides };
-}
-
-/** True when `role` may do `action`. */
-export function can(permissions: Permissions, role: Role, action: ConsoleAction): boolean {
-  return permissions[action].includes(role);
+/** True when `role` may do `action`; an action no table declares is nobody's. */
+export function can<A extends string>(permissions: Permissions<A>, role: Role, action: A): boolean {
+  const roles: readonly Role[] | undefined = permissions[action];
+  return roles?.includes(role) ?? false;
 }
 
 export function isRole(value: string): value is Role {

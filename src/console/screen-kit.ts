@@ -8,15 +8,20 @@ import { html, panel, type Html } from "./html.js";
 import { formFields } from "./layout.js";
 import { can, type ConsoleAction, type Permissions } from "./permissions.js";
 
-/** What every screen is built from. */
-export interface ScreenDeps {
+/**
+ * What every screen is built from. `A` is the actions the screen may add
+ * and draw buttons for: its own (`ConsoleScreen<A>`), so a misspelt action
+ * name does not compile.
+ */
+export interface ScreenDeps<A extends string = ConsoleAction> {
   pool: Pool;
   /** The job queue's operator handle: every read and action on jobs goes through it. */
   jobs: JobsAdmin;
   /** The inbox's operator handle. */
   inbox: InboxAdmin;
-  router: ConsoleRouter;
-  permissions: Permissions;
+  router: ConsoleRouter<A>;
+  /** The resolved table (defaults and the service's overrides); a screen sees its own actions. */
+  permissions: Permissions<A>;
   bulkCap: number;
   health: Health | undefined;
   migrationSources: MigrationSource[] | undefined;
@@ -29,12 +34,17 @@ export function search(c: ConsoleContext): string {
   return q;
 }
 
+/** The page's query values by name (the first of each), for filters. */
+export function queryOf(c: ConsoleContext): Record<string, string | undefined> {
+  return c.req.query();
+}
+
 /**
  * A live panel: served alone at `/panels/<id>` (what the refresh fetches)
  * and rendered inside its screen. Each panel's loader runs one query.
  */
-export function definePanel(
-  deps: ScreenDeps,
+export function definePanel<A extends string>(
+  deps: ScreenDeps<A>,
   id: string,
   title: string,
   load: (c: ConsoleContext) => Promise<Html>,
@@ -51,17 +61,21 @@ export function definePanel(
 }
 
 /** True when the logged-in role may do `action` (to show or hide its button). */
-export function allowed(deps: ScreenDeps, c: ConsoleContext, action: ConsoleAction): boolean {
+export function allowed<A extends string>(
+  deps: ScreenDeps<A>,
+  c: ConsoleContext,
+  action: NoInfer<A>,
+): boolean {
   const session = c.get("session");
   return session !== undefined && can(deps.permissions, session.role, action);
 }
 
 /** A one-button form posting to a console action. */
-export function actionButton(
-  deps: ScreenDeps,
+export function actionButton<A extends string>(
+  deps: ScreenDeps<A>,
   c: ConsoleContext,
   o: {
-    action: ConsoleAction;
+    action: NoInfer<A>;
     path: string;
     label: string;
     fields?: Record<string, string>;

@@ -1,12 +1,21 @@
 import { listAuditEntries } from "../../audit/index.js";
 import { html, query, table, time } from "../html.js";
 import { queryId } from "../request-input.js";
+import { defineConsoleScreen } from "../console-screen.js";
 import type { ScreenDeps } from "../screen-kit.js";
 
 const PAGE = 100;
 
 /** Audit log: every mutating action with actor, target, parameters, result. */
-export function registerAuditScreen(deps: ScreenDeps): void {
+export const auditScreen = defineConsoleScreen({
+  path: "/audit",
+  title: "Audit log",
+  nav: 70,
+  permissions: {},
+  register: registerAuditScreen,
+});
+
+function registerAuditScreen(deps: ScreenDeps<never>): void {
   const { router, pool } = deps;
   const base = router.basePath;
   router.page("/audit", "Audit log", async (c) => {

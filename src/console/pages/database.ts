@@ -1,6 +1,8 @@
 import { findLockHolder, lockKeyOf } from "../../migrate/index.js";
 import { OpskitError } from "../../errors.js";
 import { age, badge, html, table } from "../html.js";
+import { defineConsoleScreen } from "../console-screen.js";
+import type { Permissions } from "../permissions.js";
 import { actionButton, allowed, definePanel, intParam, type ScreenDeps } from "../screen-kit.js";
 import {
   cancelBackend,
@@ -15,8 +17,21 @@ import {
 /** Queries running longer than this are flagged as long-running. */
 export const LONG_QUERY_SECONDS = 5;
 
+const permissions = {
+  "db.cancel_backend": ["admin"],
+  "db.terminate_backend": ["admin"],
+} as const satisfies Permissions<string>;
+
 /** Database: connections, long-running queries, lock waits, the migration lock; cancel or terminate a backend. */
-export function registerDatabaseScreen(deps: ScreenDeps): void {
+export const databaseScreen = defineConsoleScreen({
+  path: "/database",
+  title: "Database",
+  nav: 60,
+  permissions,
+  register: registerDatabaseScreen,
+});
+
+function registerDatabaseScreen(deps: ScreenDeps<keyof typeof permissions>): void {
   const { router, pool } = deps;
   const base = router.basePath;
 

@@ -8,6 +8,7 @@ import {
   type MigrationSource,
 } from "../../migrate/index.js";
 import { badge, html, table, time } from "../html.js";
+import { defineConsoleScreen } from "../console-screen.js";
 import type { ScreenDeps } from "../screen-kit.js";
 
 const STATE_KIND: Record<string, string> = {
@@ -20,13 +21,21 @@ const STATE_KIND: Record<string, string> = {
 
 /** The migration directories the console reads: the toolkit's own, then the service's. */
 export function consoleMigrationSources(
-  deps: Pick<ScreenDeps, "migrationSources">,
+  deps: Pick<ScreenDeps<never>, "migrationSources">,
 ): MigrationSource[] {
   return deps.migrationSources ?? [{ source: "opskit", dir: toolkitMigrationsDir }];
 }
 
 /** Migrations: applied, pending, changed, out of order; who ran what when. */
-export function registerMigrationsScreen(deps: ScreenDeps): void {
+export const migrationsScreen = defineConsoleScreen({
+  path: "/migrations",
+  title: "Migrations",
+  nav: 50,
+  permissions: {},
+  register: registerMigrationsScreen,
+});
+
+function registerMigrationsScreen(deps: ScreenDeps<never>): void {
   const { router, pool } = deps;
   router.page("/migrations", "Migrations", async () => {
     const status = await migrationStatus({ db: pool, sources: consoleMigrationSources(deps) });

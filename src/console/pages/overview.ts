@@ -1,11 +1,21 @@
 import { migrationStatus } from "../../migrate/index.js";
 import type { HealthDocument, ReadinessBody } from "../../health/index.js";
 import { age, badge, html, panel, query, table, time } from "../html.js";
+import { defineConsoleScreen } from "../console-screen.js";
 import { definePanel, type ScreenDeps } from "../screen-kit.js";
 import { consoleMigrationSources } from "./migrations.js";
 
 /** Overview: a picture an operator reads in five seconds. */
-export function registerOverviewScreen(deps: ScreenDeps): void {
+export const overviewScreen = defineConsoleScreen({
+  path: "/",
+  title: "Overview",
+  nav: 10,
+  permissions: {},
+  register: registerOverviewScreen,
+});
+
+// ScreenDeps<never>: the overview has no action of its own.
+function registerOverviewScreen(deps: ScreenDeps<never>): void {
   const { router, pool } = deps;
   const base = router.basePath;
 

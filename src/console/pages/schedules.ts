@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import { badge, html, query, table, time } from "../html.js";
+import { defineConsoleScreen } from "../console-screen.js";
 import { definePanel, type ScreenDeps } from "../screen-kit.js";
 
 /** The next slot of a cron pattern in its time zone, or undefined when it cannot be read. */
@@ -12,7 +13,15 @@ export function nextRun(cron: string, timezone: string, now = new Date()): Date 
 }
 
 /** Schedules: each cron schedule with its next run, last success, late or ok. */
-export function registerSchedulesScreen(deps: ScreenDeps): void {
+export const schedulesScreen = defineConsoleScreen({
+  path: "/schedules",
+  title: "Schedules",
+  nav: 30,
+  permissions: {},
+  register: registerSchedulesScreen,
+});
+
+function registerSchedulesScreen(deps: ScreenDeps<never>): void {
   const { router } = deps;
   const base = router.basePath;
   const { jobs } = deps;
