@@ -15,6 +15,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Hono } from "hono";
 import type { baseManifest, ConfigOf } from "./config/index.js";
+import type { ConsoleScreen } from "./console/index.js";
 import type { Pool } from "./db/index.js";
 import type { Health, HealthCheck } from "./health/index.js";
 import type { AnyTask, Queue, Schedule } from "./jobs/index.js";
@@ -58,6 +59,8 @@ export interface ServiceContext<C = unknown> extends PartContext<C> {
   queue: Queue;
   /** Every declared migration directory, the toolkit's own first. */
   migrations: readonly MigrationSource[];
+  /** Every declared console screen (the console adds them after its own). */
+  screens: readonly ConsoleScreen[];
   /** Registers a stop that runs right after HTTP has drained. */
   onShutdown(name: string, stop: PartStop): void;
 }
@@ -79,6 +82,8 @@ export interface PartContributions {
   middleware?: MiddlewareHandler[];
   /** Migration directories, applied after the toolkit's own in part order. */
   migrations?: MigrationSource[];
+  /** Console screens (`defineConsoleScreen`): navigation, permissions and routes of each. */
+  screens?: ConsoleScreen[];
 }
 
 /** Stops what a part started; receives what is left of the shutdown budget; `false` = not clean. */

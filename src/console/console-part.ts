@@ -9,7 +9,7 @@ export const CONSOLE_PATH = "/ops";
 export interface ConsolePart {
   part: ServicePart;
   /** The console, once started (undefined when `OPSKIT_CONSOLE` is false or in roles worker/migrate). */
-  console: () => Console | undefined;
+  console: () => Console<string> | undefined;
 }
 
 /**
@@ -21,7 +21,7 @@ export interface ConsolePart {
 export function consolePart(
   options: { inboxSecretIds?: () => ReadonlyMap<string, readonly string[]> | undefined } = {},
 ): ConsolePart {
-  let made: Console | undefined;
+  let made: Console<string> | undefined;
   const part: ServicePart = {
     name: "console",
     roles: API_ROLES,
@@ -40,6 +40,7 @@ export function consolePart(
         migrationSources: [...ctx.migrations],
         secrets: ctx.secrets,
         inboxSecretIds: options.inboxSecretIds?.(),
+        screens: ctx.screens,
       });
       if (!console.enabled) {
         ctx.log

@@ -65,6 +65,7 @@ export async function startService<M extends Manifest>(
       ...base,
       queue,
       migrations: [{ source: "opskit", dir: toolkitMigrationsDir }, ...declared.migrations],
+      screens: declared.screens,
       onShutdown: (name: string, stop: PartStop) => void hooks.push({ name, stop }),
     };
     const serving = http.part.roles.includes(base.role);

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { OpskitError } from "../errors.js";
 import type { HealthCheck } from "../health/index.js";
+import type { ConsoleScreen } from "../console/index.js";
 import type { AnyTask, Schedule } from "../jobs/index.js";
 import type { MigrationSource } from "../migrate/index.js";
 import type { PartContext, PartRoute, ServicePart } from "../service-part.js";
@@ -13,6 +14,7 @@ export interface Declared {
   routes: PartRoute[];
   middleware: MiddlewareHandler[];
   migrations: MigrationSource[];
+  screens: ConsoleScreen[];
 }
 
 /** Declares each part in order and gathers what they contribute; part names must be unique. */
@@ -27,6 +29,7 @@ export async function declareParts<C>(
     routes: [],
     middleware: [],
     migrations: [],
+    screens: [],
   };
   const names = new Set<string>();
   for (const part of parts) {
@@ -45,6 +48,7 @@ export async function declareParts<C>(
     declared.routes.push(...(c.routes ?? []));
     declared.middleware.push(...(c.middleware ?? []));
     declared.migrations.push(...(c.migrations ?? []));
+    declared.screens.push(...(c.screens ?? []));
   }
   return declared;
 }

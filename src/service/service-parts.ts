@@ -25,7 +25,7 @@ export interface PartsOptions<C> extends AppPartOptions<C> {
  */
 export function serviceParts<C>(options: PartsOptions<C>): {
   parts: ServicePart<C>[];
-  console: () => Console | undefined;
+  console: () => Console<string> | undefined;
 } {
   const app = appParts(options);
   const inbox = inboxParts<C>((ctx) => options.inbox?.(ctx));
