@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from "../db/index.js";
 import { rescueExpiredJobs, type RescueResult } from "./rescue-expired-jobs.js";
 import { scheduleStatuses, type ScheduleStatus } from "./schedule-status.js";
+import { countRecentDeadJobs } from "./sql/count-recent-dead-jobs.js";
 import { deleteJobs } from "./sql/delete-jobs.js";
 import {
   findJob,
@@ -84,6 +85,8 @@ export interface JobsAdmin {
   schedules(now?: Date): Promise<ScheduleStatus[]>;
   /** Seconds since the oldest ready job (any queue) became due; 0 when none is ready. */
   oldestReadyAgeSeconds(): Promise<number>;
+  /** Jobs that died within the last `windowMs`, by queue and task (the alerts' "new dead jobs"). */
+  recentDeadJobs(windowMs: number): Promise<{ queue: string; task: string; count: number }[]>;
   /** Records this 10-second slot's backlog sample; true when this call wrote it (see createBacklogSampler). */
   sampleBacklog(): Promise<boolean>;
   /** The last hour's backlog samples: ready, scheduled, dead, inbox backlog. */
@@ -127,6 +130,7 @@ export function createJobsAdmin(db: Pool | PoolClient): JobsAdmin {
       }),
     schedules: (now) => scheduleStatuses(db, now),
     oldestReadyAgeSeconds: () => readOldestReadyAge(db),
+    recentDeadJobs: (windowMs) => countRecentDeadJobs(db, windowMs),
     sampleBacklog: () => sampleBacklog(db),
     backlogSamples: () => readBacklogChart(db),
     throughput: () => readThroughputChart(db),

@@ -1,3 +1,4 @@
+import { alertsPart, type AlertsPartOptions } from "../alerts/index.js";
 import { consolePart } from "../console/index.js";
 import { healthPart } from "../health/index.js";
 import { inboxParts, type ServiceInbox } from "../inbox/index.js";
@@ -14,6 +15,8 @@ export interface PartsOptions<C> extends AppPartOptions<C> {
   inbox?: (ctx: PartContext<C>) => ServiceInbox | undefined;
   /** The service's own parts, started after the toolkit's and before HTTP. */
   parts?: ServicePart<C>[];
+  /** The alerts part's options: the service's own rules, the built-in pack's overrides, notifiers. */
+  alerts?: AlertsPartOptions;
 }
 
 /**
@@ -55,6 +58,7 @@ export function serviceParts<C>(options: PartsOptions<C>): {
       healthPart(),
       workerPart(() => app.jobs() ?? {}),
       inboxRetention,
+      alertsPart(options.alerts),
       app.workers,
       ...(options.parts ?? []),
     ],
