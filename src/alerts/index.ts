@@ -61,3 +61,4 @@ export type { SilenceRow } from "./sql/alert-silences.js";
 export type { RuleStatusRow } from "./sql/read-alerts.js";
 export { alertsHealthCheck } from "./alerts-health-check.js";
 export { alertsPart, type AlertsPartOptions } from "./alerts-part.js";
+export { prometheusRules } from "./prometheus-rules.js";

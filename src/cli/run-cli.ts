@@ -53,6 +53,7 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
       ];
     },
   },
+  { prefix: "alerts", load: async () => (await import("./commands/alerts.js")).alertsCommands },
   { prefix: "inbox", load: async () => (await import("./commands/inbox.js")).inboxCommands },
   {
     prefix: "console",
