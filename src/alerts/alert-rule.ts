@@ -140,7 +140,13 @@ export function sqlRule(
         if (!compare(value, op, threshold)) continue;
         const labels: Record<string, string> = {};
         for (const [k, v] of Object.entries(row)) {
-          if (k !== "value" && v !== null && v !== undefined) labels[k] = String(v);
+          if (k !== "value" && v !== null && v !== undefined)
+            labels[k] =
+              v instanceof Date
+                ? v.toISOString()
+                : typeof v === "object"
+                  ? JSON.stringify(v)
+                  : String(v);
         }
         samples.push({ labels, value });
       }

@@ -18,7 +18,7 @@ function startReplica(databaseUrl: string, webhookUrl: string) {
     },
   );
   const state = { child, leader: false };
-  child.stdout!.on("data", (d: Buffer) => {
+  child.stdout.on("data", (d: Buffer) => {
     if (d.toString().includes("leader")) state.leader = true;
   });
   return state;
