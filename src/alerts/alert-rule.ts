@@ -144,9 +144,9 @@ export function sqlRule(
             labels[k] =
               v instanceof Date
                 ? v.toISOString()
-                : typeof v === "object"
-                  ? JSON.stringify(v)
-                  : String(v);
+                : typeof v === "string"
+                  ? v
+                  : JSON.stringify(v);
         }
         samples.push({ labels, value });
       }
