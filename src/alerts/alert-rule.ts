@@ -142,11 +142,7 @@ export function sqlRule(
         for (const [k, v] of Object.entries(row)) {
           if (k !== "value" && v !== null && v !== undefined)
             labels[k] =
-              v instanceof Date
-                ? v.toISOString()
-                : typeof v === "string"
-                  ? v
-                  : JSON.stringify(v);
+              v instanceof Date ? v.toISOString() : typeof v === "string" ? v : JSON.stringify(v);
         }
         samples.push({ labels, value });
       }

@@ -73,7 +73,8 @@ export function alertsPart(options: AlertsPartOptions = {}): ServicePart {
     declare: (ctx) => {
       pool = ctx.pool;
       notifiers = [...configuredNotifiers(ctx.config), ...(options.notifiers ?? [])];
-      return { tasks: [task], checks: [alertsHealthCheck(ctx.pool)] };
+      // No notifier, no notification: the task (and so a worker) only when something receives.
+      return { tasks: notifiers.length ? [task] : [], checks: [alertsHealthCheck(ctx.pool)] };
     },
     start(ctx) {
       const evaluator = startAlertEvaluator({
