@@ -562,6 +562,8 @@ CREATE INDEX jobs_fifo_key_idx ON opskit.jobs USING btree (fifo_key, id) WHERE (
 
 CREATE INDEX jobs_ready_idx ON opskit.jobs USING btree (priority, run_at, id) WHERE (state = 'ready'::text);
 
+CREATE INDEX jobs_ready_queue_idx ON opskit.jobs USING btree (queue, run_at) WHERE (state = 'ready'::text);
+
 CREATE INDEX jobs_running_idx ON opskit.jobs USING btree (locked_by) WHERE (state = 'running'::text);
 
 CREATE INDEX jobs_scheduled_idx ON opskit.jobs USING btree (run_at) WHERE (state = 'scheduled'::text);

@@ -106,7 +106,12 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
     const failed = new Set<string>();
     const errors: RoundResult["errors"] = [];
     const statuses: RuleStatus[] = [];
+    const reads = new Map<string, Promise<unknown>>();
     const ctx = {
+      once: <T>(key: string, read: () => Promise<T>): Promise<T> => {
+        if (!reads.has(key)) reads.set(key, read());
+        return reads.get(key) as Promise<T>;
+      },
       pool: options.pool,
       registry: options.registry,
       health: options.health,

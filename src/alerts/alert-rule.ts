@@ -28,6 +28,11 @@ export interface RuleContext {
   series: SeriesWindow;
   /** The round's clock, epoch ms. */
   now: number;
+  /**
+   * One read shared by every rule of the round (`once("jobs.stats", () =>
+   * jobs.stats())`): three rules over the queue's depth cost one query.
+   */
+  once<T>(key: string, read: () => Promise<T>): Promise<T>;
 }
 
 /**

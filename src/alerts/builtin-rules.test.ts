@@ -100,8 +100,7 @@ test("each built-in rule fires when its condition holds and resolves when it is 
       await pool.query(
         `insert into opskit.inbox_events (source, dedupe_key, status, body_bytes) values ('shop', 'd1', 'dead', 0)`,
       );
-      await pool.query(`insert into opskit.jobs (task, queue, state, run_at, created_at)
-                        values ('process', 'inbox.shop', 'scheduled', now() + interval '1 hour', now() - interval '1 hour')`);
+      await pool.query(`insert into opskit.jobs (task, queue, run_at) values ('process', 'inbox.shop', now() - interval '1 hour')`);
       dbUp = false;
       await health.refresh();
       await writeFile(path.join(dir, "0001_new.sql"), "create table app_new (id int);");

@@ -1,6 +1,6 @@
 import { createInboxAdmin } from "../../inbox/index.js";
 import type { BuiltinRuleSpec } from "./builtin-rule-spec.js";
-import { prom } from "./jobs-rules.js";
+import { backlog, prom } from "./jobs-rules.js";
 
 const RUNBOOKS = "docs/runbooks";
 
@@ -19,7 +19,11 @@ export const inboxRules: BuiltinRuleSpec[] = [
     promql: (o) =>
       `sum by (source) (increase(opskit_inbox_unverified_total[${prom(o.windowMs!)}])) > ${o.threshold}`,
     evaluate: async (ctx, o) =>
-      (await createInboxAdmin(ctx.pool).failureCounts(o.windowMs!))
+      (
+        await ctx.once(`inbox.failures.${o.windowMs}`, () =>
+          createInboxAdmin(ctx.pool).failureCounts(o.windowMs!),
+        )
+      )
         .filter((f) => f.unverified > o.threshold)
         .map((f) => ({ labels: { source: f.source }, value: f.unverified })),
   },
@@ -36,7 +40,11 @@ export const inboxRules: BuiltinRuleSpec[] = [
     promql: (o) =>
       `sum by (source) (increase(opskit_inbox_processing_total{outcome=~"failed|dead"}[${prom(o.windowMs!)}])) > ${o.threshold}`,
     evaluate: async (ctx, o) =>
-      (await createInboxAdmin(ctx.pool).failureCounts(o.windowMs!))
+      (
+        await ctx.once(`inbox.failures.${o.windowMs}`, () =>
+          createInboxAdmin(ctx.pool).failureCounts(o.windowMs!),
+        )
+      )
         .filter((f) => f.failed + f.dead > o.threshold)
         .map((f) => ({ labels: { source: f.source }, value: f.failed + f.dead })),
   },
@@ -45,15 +53,21 @@ export const inboxRules: BuiltinRuleSpec[] = [
     severity: "warning",
     forMs: 5 * 60_000,
     threshold: 600,
-    summary: "The oldest unprocessed webhook event has waited {{ $value }} s",
+    summary:
+      "Source {{ $labels.source }}: the oldest unprocessed webhook event has waited {{ $value }} s",
     description:
-      "Stored webhook events are not being processed: workers down, a source paused, or processing slower than arrivals.",
+      "Stored events of source {{ $labels.source }} are not being processed: workers down, the source paused, or processing slower than arrivals.",
     runbook: `${RUNBOOKS}/inbox-backlog.md`,
     promql: null,
-    evaluate: async (ctx, o) => {
-      const age = (await createInboxAdmin(ctx.pool).overview()).oldest_backlog_seconds ?? 0;
-      return age > o.threshold ? [{ value: Math.round(age) }] : [];
-    },
+    // An event's processing is a job of the queue inbox.<source> (docs/inbox.md):
+    // the queue's oldest ready job is the source's oldest event due for processing.
+    evaluate: async (ctx, o) =>
+      (await backlog(ctx))
+        .filter((q) => q.queue.startsWith("inbox.") && q.oldestReadyAgeSeconds > o.threshold)
+        .map((q) => ({
+          labels: { source: q.queue.slice("inbox.".length) },
+          value: Math.round(q.oldestReadyAgeSeconds),
+        })),
   },
   {
     name: "WebhookSourcePaused",

@@ -1,4 +1,5 @@
-import { createJobsAdmin } from "../../jobs/index.js";
+import { createJobsAdmin, type QueueBacklog } from "../../jobs/index.js";
+import type { RuleContext } from "../alert-rule.js";
 import type { BuiltinRuleSpec } from "./builtin-rule-spec.js";
 
 const RUNBOOKS = "docs/runbooks";
@@ -17,10 +18,21 @@ export const jobsRules: BuiltinRuleSpec[] = [
     runbook: `${RUNBOOKS}/job-backlog.md`,
     promql: (o) =>
       `opskit_jobs_depth{state="ready"} > ${o.threshold} and delta(opskit_jobs_depth{state="ready"}[${prom(o.windowMs!)}]) > 0`,
+    // Growth is the ready count's; past the count cap (10,000 by default) it
+    // is the oldest ready job's wait (a FIFO backlog that grows waits longer).
     evaluate: async (ctx, o) =>
-      (await createJobsAdmin(ctx.pool).stats()).flatMap((q) => {
+      (await backlog(ctx)).flatMap((q) => {
         const grew = ctx.series.delta(`ready:${q.queue}`, q.ready, o.windowMs!, ctx.now);
-        return q.ready > o.threshold && grew !== undefined && grew > 0
+        const waited = ctx.series.delta(
+          `oldest:${q.queue}`,
+          q.oldestReadyAgeSeconds,
+          o.windowMs!,
+          ctx.now,
+        );
+        const growing = q.readyCapped
+          ? waited !== undefined && waited > 0
+          : grew !== undefined && grew > 0;
+        return q.ready > o.threshold && growing
           ? [{ labels: { queue: q.queue }, value: q.ready }]
           : [];
       }),
@@ -36,8 +48,8 @@ export const jobsRules: BuiltinRuleSpec[] = [
     runbook: `${RUNBOOKS}/job-backlog.md`,
     promql: (o) => `opskit_jobs_oldest_ready_age_seconds > ${o.threshold}`,
     evaluate: async (ctx, o) =>
-      (await createJobsAdmin(ctx.pool).stats())
-        .filter((q) => q.oldestReadyAgeSeconds > o.threshold)
+      (await backlog(ctx))
+        .filter((q) => q.oldestReadyAgeSeconds > o.threshold && !q.queue.startsWith("inbox."))
         .map((q) => ({ labels: { queue: q.queue }, value: Math.round(q.oldestReadyAgeSeconds) })),
   },
   {
@@ -51,7 +63,7 @@ export const jobsRules: BuiltinRuleSpec[] = [
     runbook: `${RUNBOOKS}/stuck-jobs.md`,
     promql: (o) => `opskit_jobs_depth{state="stuck"} > ${o.threshold}`,
     evaluate: async (ctx, o) =>
-      (await createJobsAdmin(ctx.pool).stats())
+      (await backlog(ctx))
         .filter((q) => q.stuck > o.threshold)
         .map((q) => ({ labels: { queue: q.queue }, value: q.stuck })),
   },
@@ -88,6 +100,11 @@ export const jobsRules: BuiltinRuleSpec[] = [
         .map((s) => ({ labels: { schedule: s.name }, value: 1 })),
   },
 ];
+
+/** The queues' backlog, read once per round for every rule that needs it. */
+export function backlog(ctx: RuleContext): Promise<QueueBacklog[]> {
+  return ctx.once("jobs.backlog", () => createJobsAdmin(ctx.pool).backlog());
+}
 
 /** A duration in Prometheus' notation (`15m`, `30s`). */
 export function prom(ms: number): string {
