@@ -96,7 +96,10 @@ const bench: Benchmark = async ({ quick }) => {
   const rounds = quick ? 20 : 50;
   const incidents = quick ? 20 : 100;
   const tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-bench-alerts-"));
-  const server = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), port: await freePort() });
+  const server = await startEmbeddedPostgres({
+    dataDir: path.join(tmp, "pg"),
+    port: await freePort(),
+  });
   const receiver = await startReceiver();
   const log = createLogger({ level: "silent" });
   try {
@@ -106,6 +109,44 @@ const bench: Benchmark = async ({ quick }) => {
       sources: [{ source: "opskit", dir: toolkitMigrationsDir }],
     });
     if (error) throw new Error(error.message);
+    // The same rounds on the empty schema first: the ratio shows what the
+    // tables' size adds (nothing, if no rule scans a table).
+    const pool = createPool({ connectionString: url, max: 5 });
+    const metrics = createMetrics({ defaultMetrics: false });
+    const health = createHealth({ checks: [] });
+    health.markStarted();
+    const measureRounds = async () => {
+      const evaluator = startAlertEvaluator({
+        pool,
+        databaseUrl: url,
+        rules: builtinRules(),
+        notifiers: [],
+        intervalMs: 3_600_000,
+        enqueue: async () => undefined,
+        log,
+        registry: metrics.registry,
+        health,
+        migrations: [{ source: "opskit", dir: toolkitMigrationsDir }],
+      });
+      await evaluator.runNow(); // warm-up
+      const ms: number[] = [];
+      const perRule = new Map<string, number[]>();
+      for (let i = 0; i < rounds; i++) {
+        const started = performance.now();
+        await evaluator.runNow();
+        ms.push(performance.now() - started);
+        const { rows: rules } = await pool.query<{ name: string; last_duration_ms: number }>(
+          "select name, last_duration_ms from opskit.alert_rules",
+        );
+        for (const r of rules)
+          perRule.set(r.name, [...(perRule.get(r.name) ?? []), r.last_duration_ms]);
+      }
+      await evaluator.stop();
+      return { ms, perRule };
+    };
+    const empty = await measureRounds();
+    const sortedEmpty = [...empty.ms].sort((a, b) => a - b);
+
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     const seedStarted = performance.now();
@@ -116,36 +157,7 @@ const bench: Benchmark = async ({ quick }) => {
     const loadBefore = loadAverage();
 
     // (1) Rounds of the whole pack.
-    const pool = createPool({ connectionString: url, max: 5 });
-    const metrics = createMetrics({ defaultMetrics: false });
-    const health = createHealth({ checks: [] });
-    health.markStarted();
-    const evaluator = startAlertEvaluator({
-      pool,
-      databaseUrl: url,
-      rules: builtinRules(),
-      notifiers: [],
-      intervalMs: 3_600_000,
-      enqueue: async () => undefined,
-      log,
-      registry: metrics.registry,
-      health,
-      migrations: [{ source: "opskit", dir: toolkitMigrationsDir }],
-    });
-    await evaluator.runNow(); // warm-up
-    const roundMs: number[] = [];
-    const perRule = new Map<string, number[]>();
-    for (let i = 0; i < rounds; i++) {
-      const started = performance.now();
-      await evaluator.runNow();
-      roundMs.push(performance.now() - started);
-      const { rows: rules } = await pool.query<{ name: string; last_duration_ms: number }>(
-        "select name, last_duration_ms from opskit.alert_rules",
-      );
-      for (const r of rules)
-        perRule.set(r.name, [...(perRule.get(r.name) ?? []), r.last_duration_ms]);
-    }
-    await evaluator.stop();
+    const { ms: roundMs, perRule } = await measureRounds();
     const sortedRounds = [...roundMs].sort((a, b) => a - b);
 
     // (2) Condition → receiver POST, through the queue.
@@ -219,6 +231,14 @@ const bench: Benchmark = async ({ quick }) => {
           value: round(percentile(sortedRounds, 50), 1),
         },
         { case: "round of the whole pack, p95 ms", value: round(percentile(sortedRounds, 95), 1) },
+        {
+          case: "same round on the empty schema, p50 ms",
+          value: round(percentile(sortedEmpty, 50), 1),
+        },
+        {
+          case: "same round on the empty schema, p95 ms",
+          value: round(percentile(sortedEmpty, 95), 1),
+        },
         ...ruleTable.sort((a, b) => b.value - a.value),
         {
           case: `condition → receiver POST, p50 ms (${incidents} incidents; for ${forMs} ms, interval ${intervalMs} ms)`,
@@ -231,6 +251,7 @@ const bench: Benchmark = async ({ quick }) => {
         rows,
         seed_ms: round(seedMs, 0),
         round_ms: roundMs.map((x) => round(x, 2)),
+        round_ms_empty: empty.ms.map((x) => round(x, 2)),
         latency_ms: latency.map((x) => round(x, 1)),
         load_average_before: loadBefore,
         load_average_after: loadAverage(),

@@ -13,6 +13,7 @@ import { flushAlertGroups, type EnqueueNotification } from "./flush-alert-groups
 import { createLeaderLock } from "./leader-lock.js";
 import { DEFAULT_GROUP_TIMING, type GroupTiming, type Notifier } from "./notifier.js";
 import { renderTemplate } from "./render-template.js";
+import { pruneAlertHistory } from "./sql/prune-alert-history.js";
 import { createSeriesWindow } from "./series-window.js";
 import {
   applyAlertTransitions,
@@ -42,6 +43,8 @@ export interface AlertEvaluatorOptions {
   ruleTimeoutMs?: number;
   /** Names this process in `alert_rules.evaluated_by`; default host:pid. */
   node?: string;
+  /** Resolved incidents and delivered notifications are deleted after this; default 30 days. */
+  historyRetentionMs?: number;
 }
 
 export interface RoundResult {
@@ -90,9 +93,11 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
       .map((r) => [r.name, r.repeatIntervalMs!]),
   );
   let wasLeader = false;
+  let prunedAt = 0;
+  const retentionMs = options.historyRetentionMs ?? 30 * 86_400_000;
 
   const round = async (): Promise<RoundResult> => {
-    const leader = await lock.acquire();
+    const { leader, now } = await lock.acquire();
     if (leader !== wasLeader) {
       log.info({ node, leader }, leader ? "alert evaluator leads" : "alert evaluator is a replica");
       // Growth and rate history belongs to a leadership term.
@@ -100,8 +105,6 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
       wasLeader = leader;
     }
     if (!leader) return { leader, errors: [], queued: 0 };
-    const { rows } = await options.pool.query<{ now: Date }>("select now() as now");
-    const now = rows[0]!.now;
     const seen: Observation[] = [];
     const failed = new Set<string>();
     const errors: RoundResult["errors"] = [];
@@ -166,6 +169,10 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
       });
     }
     await withTransaction(options.pool, async (tx) => {
+      // The round's state is re-derived by the next round: a crash that loses
+      // this commit loses nothing, so it does not wait for the WAL flush (as
+      // the queue's claims do not). Notifications commit durably (flush below).
+      await tx.query("set local synchronous_commit = off");
       const open = await readOpenAlerts(tx);
       const transitions = alertTransitions({ open, seen, rules: ruleLimits, failed, now });
       await applyAlertTransitions(tx, transitions, now);
@@ -181,6 +188,13 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
       enqueue: options.enqueue,
       now,
     });
+    // The leader prunes the history at most hourly (bounded batches; the next run goes on).
+    if (Date.now() - prunedAt > 3_600_000) {
+      prunedAt = Date.now();
+      await pruneAlertHistory(options.pool, { olderThanMs: retentionMs }).catch((err: unknown) =>
+        log.warn({ err }, "alert history pruning failed; the next hour retries"),
+      );
+    }
     return { leader, errors, queued };
   };
 

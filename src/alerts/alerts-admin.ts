@@ -1,3 +1,4 @@
+import { pruneAlertHistory } from "./sql/prune-alert-history.js";
 import type { Pool } from "../db/index.js";
 import type { AlertRow, NotificationRow } from "./sql/alert-groups.js";
 import {
@@ -34,6 +35,8 @@ export interface AlertsAdmin {
   }): Promise<SilenceRow>;
   /** Ends a silence now; undefined when no active silence has that id. */
   unsilence(id: string, by: string): Promise<SilenceRow | undefined>;
+  /** Deletes resolved incidents and delivered notifications older than `olderThanMs` (the leader does it hourly). */
+  prune(options: { olderThanMs: number }): Promise<{ alerts: number; notifications: number }>;
 }
 
 /**
@@ -58,5 +61,6 @@ export function createAlertsAdmin(db: Pool): AlertsAdmin {
     silences: (limit) => listSilences(db, limit),
     silence: (input) => insertSilence(db, input),
     unsilence: (id, by) => expireSilence(db, id, by),
+    prune: (options) => pruneAlertHistory(db, options),
   };
 }

@@ -4,6 +4,7 @@ import { captureOutput } from "../../test/helpers.js";
 import { withPool } from "../../test/jobs.js";
 import { startReceiver } from "../../test/receivers.js";
 import { runCli } from "../cli/index.js";
+import { createAlertsAdmin } from "./alerts-admin.js";
 
 test("opskit alerts silence, list, show and unsilence: --json output and exit codes", async () => {
   await withPool(async (pool, db) => {
@@ -104,4 +105,46 @@ test("opskit alerts rules --format prometheus prints the rule file; another form
   assert.equal(await runCli(["alerts", "rules", "--format", "prometheus"], out.io), 0);
   assert.match(out.out[0]!, /- alert: ScheduleMissed/);
   assert.equal(await runCli(["alerts", "rules", "--format", "json"], captureOutput().io), 2);
+});
+
+test("pruning deletes resolved incidents and delivered notifications past retention, and keeps what a group still names", async () => {
+  await withPool(async (pool) => {
+    const insert = (fp: string, state: string, resolvedAgo: string) =>
+      pool.query<{ id: string }>(
+        `insert into opskit.alerts (fingerprint, rule, labels, annotations, state, active_at, last_seen_at, resolved_at)
+         values ($1, 'R', '{}', '{}', $2, now(), now(), now() - $3::interval) returning id::text`,
+        [fp, state, resolvedAgo],
+      );
+    const old = (await insert("a", "resolved", "40 days")).rows[0]!.id;
+    const named = (await insert("b", "resolved", "40 days")).rows[0]!.id;
+    const recent = (await insert("c", "resolved", "1 day")).rows[0]!.id;
+    await pool.query(
+      `insert into opskit.alert_groups (receiver, group_key, group_labels, notified) values ('w', 'g', '{}', array[$1::bigint])`,
+      [named],
+    );
+    await pool.query(
+      `insert into opskit.alert_notifications (receiver, group_key, seq, status, alert_ids, payload, delivery, created_at)
+       values ('w', 'g', 1, 'firing', '{}', '{}', 'sent', now() - interval '40 days'),
+              ('w', 'g', 2, 'firing', '{}', '{}', 'failed', now() - interval '40 days'),
+              ('w', 'g', 3, 'firing', '{}', '{}', 'sent', now())`,
+    );
+    assert.deepEqual(await createAlertsAdmin(pool).prune({ olderThanMs: 30 * 86_400_000 }), {
+      alerts: 1,
+      notifications: 1,
+    });
+    const left = await pool.query<{ id: string }>("select id::text from opskit.alerts order by id");
+    assert.deepEqual(
+      left.rows.map((r) => r.id),
+      [named, recent],
+    );
+    assert.ok(!left.rows.some((r) => r.id === old));
+    const seqs = await pool.query<{ seq: string }>(
+      "select seq from opskit.alert_notifications order by seq",
+    );
+    assert.deepEqual(
+      seqs.rows.map((r) => Number(r.seq)),
+      [2, 3],
+      "a notification still being retried stays",
+    );
+  });
 });

@@ -25,6 +25,8 @@ export interface AlertsPartOptions {
   retry?: NotificationRetry;
   /** Default OPSKIT_ALERTS_EVALUATION_INTERVAL. */
   intervalMs?: number;
+  /** Resolved incidents and delivered notifications are deleted after this; default 30 days. */
+  historyRetentionMs?: number;
 }
 
 /** Checks a rule list for duplicate names (a name is the alert's identity). */
@@ -97,6 +99,7 @@ export function alertsPart(options: AlertsPartOptions = {}): ServicePart {
         registry: ctx.metrics.registry,
         health: ctx.health,
         migrations: ctx.migrations,
+        ...(options.historyRetentionMs ? { historyRetentionMs: options.historyRetentionMs } : {}),
       });
       return () => evaluator.stop();
     },

@@ -23,7 +23,7 @@ const overrides = {
   InboxBacklogOld: { forMs: 0, threshold: 60 },
   WebhookSourcePaused: { threshold: 60 },
   ReadinessFailing: { forMs: 0 },
-  MigrationsPending: { forMs: 0 },
+  MigrationsPending: { forMs: 0, windowMs: 0 },
 };
 
 test("each built-in rule fires when its condition holds and resolves when it is gone, on a real database", async () => {
@@ -100,7 +100,9 @@ test("each built-in rule fires when its condition holds and resolves when it is 
       await pool.query(
         `insert into opskit.inbox_events (source, dedupe_key, status, body_bytes) values ('shop', 'd1', 'dead', 0)`,
       );
-      await pool.query(`insert into opskit.jobs (task, queue, run_at) values ('process', 'inbox.shop', now() - interval '1 hour')`);
+      await pool.query(
+        `insert into opskit.jobs (task, queue, run_at) values ('process', 'inbox.shop', now() - interval '1 hour')`,
+      );
       dbUp = false;
       await health.refresh();
       await writeFile(path.join(dir, "0001_new.sql"), "create table app_new (id int);");

@@ -4,8 +4,11 @@ import pg from "pg";
 export const ALERTS_LEADER_LOCK_KEY = 7_256_831_904_117n;
 
 export interface LeaderLock {
-  /** Takes the lock if free, or confirms it still holds it; false when another node leads. */
-  acquire(): Promise<boolean>;
+  /**
+   * Takes the lock if free, or confirms it still holds it; false when another
+   * node leads. A leader also gets the database's clock (one round trip for both).
+   */
+  acquire(): Promise<{ leader: boolean; now: Date }>;
   isLeader(): boolean;
   /** Releases the lock and closes the session. */
   release(): Promise<void>;
@@ -41,18 +44,18 @@ export function createLeaderLock(connectionString: string, applicationName: stri
         }
         if (leader) {
           // Confirms the session (and so the lock) is still there.
-          await client.query("select 1");
-          return true;
+          const { rows } = await client.query<{ now: Date }>("select now() as now");
+          return { leader, now: rows[0]!.now };
         }
-        const { rows } = await client.query<{ ok: boolean }>(
-          "select pg_try_advisory_lock($1::bigint) as ok",
+        const { rows } = await client.query<{ ok: boolean; now: Date }>(
+          "select pg_try_advisory_lock($1::bigint) as ok, now() as now",
           [ALERTS_LEADER_LOCK_KEY.toString()],
         );
         leader = rows[0]?.ok === true;
-        return leader;
+        return { leader, now: rows[0]!.now };
       } catch {
         drop();
-        return false;
+        return { leader: false, now: new Date() };
       }
     },
     isLeader: () => leader,

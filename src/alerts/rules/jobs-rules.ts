@@ -18,10 +18,10 @@ export const jobsRules: BuiltinRuleSpec[] = [
     runbook: `${RUNBOOKS}/job-backlog.md`,
     promql: (o) =>
       `opskit_jobs_depth{state="ready"} > ${o.threshold} and delta(opskit_jobs_depth{state="ready"}[${prom(o.windowMs!)}]) > 0`,
-    // Growth is the ready count's; past the count cap (10,000 by default) it
+    // Growth is the ready count's; past the count cap (1,000, or twice the threshold) it
     // is the oldest ready job's wait (a FIFO backlog that grows waits longer).
     evaluate: async (ctx, o) =>
-      (await backlog(ctx)).flatMap((q) => {
+      (await backlog(ctx, Math.max(1_000, o.threshold * 2))).flatMap((q) => {
         const grew = ctx.series.delta(`ready:${q.queue}`, q.ready, o.windowMs!, ctx.now);
         const waited = ctx.series.delta(
           `oldest:${q.queue}`,
@@ -102,8 +102,10 @@ export const jobsRules: BuiltinRuleSpec[] = [
 ];
 
 /** The queues' backlog, read once per round for every rule that needs it. */
-export function backlog(ctx: RuleContext): Promise<QueueBacklog[]> {
-  return ctx.once("jobs.backlog", () => createJobsAdmin(ctx.pool).backlog());
+export function backlog(ctx: RuleContext, countCap = 1_000): Promise<QueueBacklog[]> {
+  return ctx.once(`jobs.backlog.${countCap}`, () =>
+    createJobsAdmin(ctx.pool).backlog({ countCap }),
+  );
 }
 
 /** A duration in Prometheus' notation (`15m`, `30s`). */

@@ -4,6 +4,7 @@ import type { BuiltinRuleSpec } from "./builtin-rule-spec.js";
 import { prom } from "./jobs-rules.js";
 
 const RUNBOOKS = "docs/runbooks";
+const lastPending = new WeakMap<readonly unknown[], { at: number; pending: number }>();
 const HTTP_COUNT = "http_server_request_duration_seconds_count";
 
 /** The service's own rules: HTTP 5xx ratio, readiness, pending migrations, and the Watchdog. */
@@ -62,11 +63,19 @@ export const serviceRules: BuiltinRuleSpec[] = [
     description:
       "Migrations declared by the running code are not applied after the threshold time: role migrate did not run or failed in this deploy.",
     runbook: `${RUNBOOKS}/failed-migration.md`,
+    // The files and the history are read at most once per window (default a
+    // minute: the `for` is 15): between, the last count stands.
+    windowMs: 60_000,
     promql: null,
     evaluate: async (ctx, o) => {
       if (ctx.migrations.length === 0) return [];
-      const status = await migrationStatus({ db: ctx.pool, sources: [...ctx.migrations] });
-      const pending = status.files.filter((f) => f.state !== "applied").length;
+      const last = lastPending.get(ctx.migrations);
+      let pending = last?.pending ?? 0;
+      if (!last || ctx.now - last.at >= (o.windowMs ?? 0)) {
+        const status = await migrationStatus({ db: ctx.pool, sources: [...ctx.migrations] });
+        pending = status.files.filter((f) => f.state !== "applied").length;
+        lastPending.set(ctx.migrations, { at: ctx.now, pending });
+      }
       return pending > o.threshold ? [{ value: pending }] : [];
     },
   },
