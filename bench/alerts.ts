@@ -257,6 +257,10 @@ const bench: Benchmark = async ({ quick }) => {
         load_average_after: loadAverage(),
       },
       ratios: {
+        round_p50_full_over_empty: round(
+          percentile(sortedRounds, 50) / percentile(sortedEmpty, 50),
+          2,
+        ),
         round_p95_over_50ms: round(percentile(sortedRounds, 95) / 50, 2),
         latency_p99_over_target: round(p99 / target, 2),
       },
