@@ -62,6 +62,8 @@ function common(maps: Record<string, string>[]): Record<string, string> {
  */
 export async function flushAlertGroups(options: FlushOptions): Promise<number> {
   const now = options.now ?? new Date();
+  // Nobody to tell: alerts are still evaluated and shown (CLI, /health).
+  if (options.notifiers.length === 0) return 0;
   const [alerts, groups, silences] = await Promise.all([
     readNotifiableAlerts(options.pool),
     readAlertGroups(options.pool),
