@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 const AREAS =
-  "audit|cli|config|console|db|health|http|inbox|jobs|log|metrics|migrate|service|testing";
+  "alerts|audit|cli|config|console|db|health|http|inbox|jobs|log|metrics|migrate|service|testing";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", ".data/", "bench/results/", "coverage/"] },

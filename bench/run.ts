@@ -15,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   inbox: () => import("./inbox.js"),
   console: () => import("./console.js"),
   auth: () => import("./auth.js"),
+  alerts: () => import("./alerts.js"),
 };
 
 const args = process.argv.slice(2);

@@ -72,6 +72,104 @@ begin
 end
 $$;
 
+CREATE TABLE opskit.alert_groups (
+    receiver text NOT NULL,
+    group_key text NOT NULL,
+    group_labels jsonb NOT NULL,
+    first_active_at timestamp with time zone,
+    last_sent_at timestamp with time zone,
+    notified bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    seq bigint DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE opskit.alert_notifications (
+    id bigint NOT NULL,
+    receiver text NOT NULL,
+    group_key text NOT NULL,
+    seq bigint NOT NULL,
+    status text NOT NULL,
+    alert_ids bigint[] NOT NULL,
+    payload jsonb NOT NULL,
+    delivery text DEFAULT 'queued'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT alert_notifications_delivery_check CHECK ((delivery = ANY (ARRAY['queued'::text, 'sent'::text, 'failed'::text, 'dead'::text]))),
+    CONSTRAINT alert_notifications_status_check CHECK ((status = ANY (ARRAY['firing'::text, 'resolved'::text])))
+);
+
+ALTER TABLE opskit.alert_notifications ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME opskit.alert_notifications_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE opskit.alert_rules (
+    name text NOT NULL,
+    severity text NOT NULL,
+    for_ms bigint NOT NULL,
+    keep_firing_for_ms bigint NOT NULL,
+    summary text NOT NULL,
+    runbook_url text,
+    last_evaluated_at timestamp with time zone,
+    last_duration_ms real,
+    last_error text,
+    evaluated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE opskit.alert_silences (
+    id bigint NOT NULL,
+    matchers jsonb NOT NULL,
+    starts_at timestamp with time zone DEFAULT now() NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    created_by text NOT NULL,
+    comment text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expired_at timestamp with time zone,
+    expired_by text,
+    CONSTRAINT alert_silences_check CHECK ((ends_at > starts_at)),
+    CONSTRAINT alert_silences_matchers_check CHECK ((jsonb_typeof(matchers) = 'object'::text))
+);
+
+ALTER TABLE opskit.alert_silences ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME opskit.alert_silences_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE opskit.alerts (
+    id bigint NOT NULL,
+    fingerprint text NOT NULL,
+    rule text NOT NULL,
+    labels jsonb NOT NULL,
+    annotations jsonb NOT NULL,
+    state text NOT NULL,
+    value double precision,
+    active_at timestamp with time zone NOT NULL,
+    fired_at timestamp with time zone,
+    last_seen_at timestamp with time zone NOT NULL,
+    resolved_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT alerts_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'firing'::text, 'resolved'::text])))
+);
+
+ALTER TABLE opskit.alerts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME opskit.alerts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE opskit.audit_log (
     id bigint NOT NULL,
     at timestamp with time zone DEFAULT now() NOT NULL,
@@ -378,6 +476,24 @@ ALTER TABLE ONLY opskit.audit_log ALTER COLUMN id SET DEFAULT nextval('opskit.au
 
 ALTER TABLE ONLY opskit.schema_migrations ALTER COLUMN id SET DEFAULT nextval('opskit.schema_migrations_id_seq'::regclass);
 
+ALTER TABLE ONLY opskit.alert_groups
+    ADD CONSTRAINT alert_groups_pkey PRIMARY KEY (receiver, group_key);
+
+ALTER TABLE ONLY opskit.alert_notifications
+    ADD CONSTRAINT alert_notifications_group_seq_key UNIQUE (receiver, group_key, seq);
+
+ALTER TABLE ONLY opskit.alert_notifications
+    ADD CONSTRAINT alert_notifications_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.alert_rules
+    ADD CONSTRAINT alert_rules_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY opskit.alert_silences
+    ADD CONSTRAINT alert_silences_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY opskit.alerts
+    ADD CONSTRAINT alerts_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY opskit.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
@@ -438,6 +554,14 @@ ALTER TABLE ONLY opskit.secret_columns
 ALTER TABLE ONLY opskit.secret_fingerprints
     ADD CONSTRAINT secret_fingerprints_pkey PRIMARY KEY (name, fingerprint);
 
+CREATE INDEX alert_notifications_created_at_idx ON opskit.alert_notifications USING btree (created_at);
+
+CREATE INDEX alert_silences_ends_at_idx ON opskit.alert_silences USING btree (ends_at) WHERE (expired_at IS NULL);
+
+CREATE UNIQUE INDEX alerts_open_fingerprint_idx ON opskit.alerts USING btree (fingerprint) WHERE (state <> 'resolved'::text);
+
+CREATE INDEX alerts_resolved_at_idx ON opskit.alerts USING btree (resolved_at) WHERE (state = 'resolved'::text);
+
 CREATE INDEX audit_log_at_idx ON opskit.audit_log USING btree (at DESC);
 
 CREATE UNIQUE INDEX audit_log_request_key_idx ON opskit.audit_log USING btree (request_key) WHERE (request_key IS NOT NULL);
@@ -457,6 +581,8 @@ CREATE UNIQUE INDEX jobs_dedupe_key_idx ON opskit.jobs USING btree (dedupe_key) 
 CREATE INDEX jobs_fifo_key_idx ON opskit.jobs USING btree (fifo_key, id) WHERE (fifo_key IS NOT NULL);
 
 CREATE INDEX jobs_ready_idx ON opskit.jobs USING btree (priority, run_at, id) WHERE (state = 'ready'::text);
+
+CREATE INDEX jobs_ready_queue_idx ON opskit.jobs USING btree (queue, run_at) WHERE (state = 'ready'::text);
 
 CREATE INDEX jobs_running_idx ON opskit.jobs USING btree (locked_by) WHERE (state = 'running'::text);
 

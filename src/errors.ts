@@ -91,6 +91,15 @@ export const ERROR_CODES = {
     summary:
       "A config manifest is malformed (duplicate or undescribed variable, bad default or example).",
   },
+  ALERT_RULE_INVALID: {
+    status: 500,
+    summary:
+      "An alert rule or the alerts part's options are invalid (name, severity, label, duration, duplicate).",
+  },
+  ALERT_NOTIFIER_FAILED: {
+    status: 502,
+    summary: "A notifier's receiver refused or did not answer a notification.",
+  },
   JOB_TASK_INVALID: {
     status: 500,
     summary: "A task or schedule definition is invalid (bad name, option, cron or time zone).",

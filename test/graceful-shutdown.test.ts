@@ -126,6 +126,8 @@ test("SIGTERM under keep-alive load: readiness fails first, in-flight requests f
       "readiness",
       "drain_delay",
       "http",
+      // The alert evaluator (roles worker and all) stops before the console.
+      "alerts",
       "console",
       "health",
       "pool",

@@ -60,6 +60,7 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
       return [m.secretsStatus, m.secretsRotate];
     },
   },
+  { prefix: "alerts", load: async () => (await import("./commands/alerts.js")).alertsCommands },
   { prefix: "inbox", load: async () => (await import("./commands/inbox.js")).inboxCommands },
   {
     prefix: "console",

@@ -161,6 +161,57 @@ export const baseManifest = defineManifest({
       description: "How long completed and cancelled jobs stay in opskit.job_history.",
       example: "24h",
     }),
+    OPSKIT_ALERTS_EVALUATION_INTERVAL: v.duration({
+      default: "15s",
+      description:
+        "How often the alert evaluator (one leader among the worker processes) evaluates every rule; a replica takes over within one interval.",
+      example: "30s",
+    }),
+    OPSKIT_ALERTS_SLACK_WEBHOOK_URL: v.url({
+      protocols: ["https", "http"],
+      optional: true,
+      secret: true,
+      description:
+        "Slack incoming webhook that receives alert notifications (critical, warning, info).",
+      example: "https://hooks.slack.com/services/T000/B000/XXXX",
+    }),
+    OPSKIT_ALERTS_PAGERDUTY_ROUTING_KEY: v.string({
+      optional: true,
+      secret: true,
+      description:
+        "PagerDuty Events API v2 routing key (integration key); critical alerts trigger and resolve incidents.",
+    }),
+    OPSKIT_ALERTS_PAGERDUTY_URL: v.url({
+      protocols: ["https", "http"],
+      default: "https://events.pagerduty.com/v2/enqueue",
+      description: "PagerDuty Events API v2 endpoint (another region, or a test receiver).",
+      example: "https://events.eu.pagerduty.com/v2/enqueue",
+    }),
+    OPSKIT_ALERTS_WEBHOOK_URL: v.url({
+      protocols: ["https", "http"],
+      optional: true,
+      secret: true,
+      description:
+        "Generic webhook receiving every alert notification as Alertmanager's webhook payload (version 4).",
+      example: "https://ops.example.com/hooks/alerts",
+    }),
+    OPSKIT_ALERTS_WEBHOOK_SECRET: v.custom({
+      schema: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/),
+      type: "whsec_ secret",
+      expected: "a Standard Webhooks secret: whsec_ followed by base64",
+      optional: true,
+      secret: true,
+      description:
+        "Signs the generic webhook per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).",
+    }),
+    OPSKIT_ALERTS_ALERTMANAGER_URL: v.url({
+      protocols: ["https", "http"],
+      optional: true,
+      secret: true,
+      description:
+        "A Prometheus Alertmanager's base URL; firing and resolved alerts are pushed to its /api/v2/alerts.",
+      example: "http://alertmanager:9093",
+    }),
     OPSKIT_CONSOLE: v.bool({
       default: true,
       description:

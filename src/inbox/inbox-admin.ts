@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/index.js";
+import { countInboxFailures, type InboxFailureCounts } from "./sql/count-inbox-failures.js";
 import { findInboxEventsByDedupeKey } from "./sql/find-events-by-dedupe-key.js";
 import type { InboxEventFilter, InboxEventStatus } from "./sql/inbox-event-filter.js";
 import {
@@ -64,6 +65,8 @@ export interface InboxAdmin {
   prunePayloads(options?: PruneOptions): Promise<PruneResult>;
   /** The backlog and its oldest, and the last hour's deliveries and rejections (the rejection rate). */
   overview(): Promise<InboxOverview>;
+  /** Per source, verification failures and failed or dead processing within the last `windowMs` (what alerts read). */
+  failureCounts(windowMs: number): Promise<InboxFailureCounts[]>;
 }
 
 /**
@@ -91,5 +94,6 @@ export function createInboxAdmin(db: Queryable): InboxAdmin {
     replayMany: (filter, request) => replayInboxEvents(db, filter, request),
     prunePayloads: (options) => pruneInboxPayloads(db, options),
     overview: () => readInboxOverview(db),
+    failureCounts: (windowMs) => countInboxFailures(db, windowMs),
   };
 }

@@ -46,6 +46,7 @@ export {
 } from "./sql/inbox-event-filter.js";
 export { createInboxAdmin, type InboxAdmin } from "./inbox-admin.js";
 export type { InboxOverview } from "./sql/read-inbox-overview.js";
+export type { InboxFailureCounts } from "./sql/count-inbox-failures.js";
 export {
   countInboxEvents,
   findInboxEvent,

@@ -19,6 +19,7 @@ export type { AddOptions, AddResult, JobError } from "./job.js";
 export { backoffDelay, DEFAULT_BACKOFF, type Backoff, type BackoffSpec } from "./backoff.js";
 export type { QueueStats, JobState, JobSummary } from "./sql/inspect-jobs.js";
 export { createJobsAdmin, type JobsAdmin, type PruneJobsOptions } from "./jobs-admin.js";
+export type { QueueBacklog } from "./sql/read-queue-backlog.js";
 export { PAYLOAD_SCAN_LIMIT, type JobFilter, type JobListRow } from "./sql/search-jobs.js";
 export type { ChartData } from "./sql/read-job-charts.js";
 export { createBacklogSampler, type BacklogSampler } from "./backlog-sampler.js";

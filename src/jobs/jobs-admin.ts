@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from "../db/index.js";
 import { rescueExpiredJobs, type RescueResult } from "./rescue-expired-jobs.js";
 import { scheduleStatuses, type ScheduleStatus } from "./schedule-status.js";
+import { countRecentDeadJobs } from "./sql/count-recent-dead-jobs.js";
 import { deleteJobs } from "./sql/delete-jobs.js";
 import {
   findJob,
@@ -13,6 +14,7 @@ import {
   type QueueStats,
 } from "./sql/inspect-jobs.js";
 import { pruneJobs } from "./sql/maintain-jobs.js";
+import { readQueueBacklog, type QueueBacklog } from "./sql/read-queue-backlog.js";
 import {
   cancelJob,
   pauseQueue,
@@ -84,6 +86,14 @@ export interface JobsAdmin {
   schedules(now?: Date): Promise<ScheduleStatus[]>;
   /** Seconds since the oldest ready job (any queue) became due; 0 when none is ready. */
   oldestReadyAgeSeconds(): Promise<number>;
+  /** Jobs that died within the last `windowMs`, by queue and task (the alerts' "new dead jobs"). */
+  recentDeadJobs(windowMs: number): Promise<{ queue: string; task: string; count: number }[]>;
+  /**
+   * Per queue: ready jobs (counted up to `countCap`, default 10,000), the
+   * oldest ready age and the expired leases, at a cost that does not grow
+   * with the backlog (what alerts read every round; `stats()` counts everything).
+   */
+  backlog(options?: { countCap?: number }): Promise<QueueBacklog[]>;
   /** Records this 10-second slot's backlog sample; true when this call wrote it (see createBacklogSampler). */
   sampleBacklog(): Promise<boolean>;
   /** The last hour's backlog samples: ready, scheduled, dead, inbox backlog. */
@@ -127,6 +137,8 @@ export function createJobsAdmin(db: Pool | PoolClient): JobsAdmin {
       }),
     schedules: (now) => scheduleStatuses(db, now),
     oldestReadyAgeSeconds: () => readOldestReadyAge(db),
+    recentDeadJobs: (windowMs) => countRecentDeadJobs(db, windowMs),
+    backlog: (options) => readQueueBacklog(db, options?.countCap ?? 10_000),
     sampleBacklog: () => sampleBacklog(db),
     backlogSamples: () => readBacklogChart(db),
     throughput: () => readThroughputChart(db),

@@ -1,3 +1,4 @@
+import { alertsPart, type AlertsPartOptions } from "../alerts/index.js";
 import { authPart } from "../auth/index.js";
 import { consolePart } from "../console/index.js";
 import { healthPart } from "../health/index.js";
@@ -16,6 +17,8 @@ export interface PartsOptions<C> extends AppPartOptions<C> {
   inbox?: (ctx: PartContext<C>) => ServiceInbox | undefined;
   /** The service's own parts, started after the toolkit's and before HTTP. */
   parts?: ServicePart<C>[];
+  /** The alerts part's options: the service's own rules, the built-in pack's overrides, notifiers. */
+  alerts?: AlertsPartOptions;
 }
 
 /**
@@ -59,6 +62,7 @@ export function serviceParts<C>(options: PartsOptions<C>): {
       healthPart(),
       workerPart(() => app.jobs() ?? {}),
       inboxRetention,
+      alertsPart(options.alerts),
       app.workers,
       ...(options.parts ?? []),
     ],
