@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { ServiceOptions } from "opskit/service";
+import { ordersStuckInStage, storeApiFailing } from "./alert-rules.js";
 import { authKeyRequired } from "./auth-key-part.js";
 import { bakeryManifest } from "./manifest.js";
 import { bakeryRoutes } from "./routes.js";
@@ -28,4 +29,5 @@ export const bakeryService: ServiceOptions<typeof bakeryManifest> = {
     }),
   inbox: (ctx) => bakeryInbox(ctx),
   parts: [authKeyRequired],
+  alerts: { rules: [storeApiFailing, ordersStuckInStage] },
 };
