@@ -1,4 +1,4 @@
-import pg from "pg";
+import { withClient } from "./with-client.js";
 
 /** A fingerprint of a database: its user schema and every row of every user table and sequence. */
 export interface DatabaseDigest {
@@ -23,9 +23,7 @@ const USER_SCHEMAS = `not in ('pg_catalog', 'information_schema', 'pg_toast')`;
  * assert.deepEqual(await digestDatabase(url), before);
  */
 export async function digestDatabase(url: string): Promise<DatabaseDigest> {
-  const client = new pg.Client({ connectionString: url, application_name: "opskit-digest" });
-  await client.connect();
-  try {
+  return withClient(url, { application_name: "opskit-digest" }, async (client) => {
     await client.query("begin isolation level repeatable read read only");
     const catalog = await client.query<{ d: string }>(`
       select md5(coalesce(string_agg(x, '|' order by x), '')) as d from (
@@ -55,7 +53,5 @@ export async function digestDatabase(url: string): Promise<DatabaseDigest> {
     }
     await client.query("commit");
     return { catalog: catalog.rows[0]?.d ?? "", data: parts.join(";") };
-  } finally {
-    await client.end();
-  }
+  });
 }

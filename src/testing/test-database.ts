@@ -12,6 +12,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { withClient } from "../db/index.js";
 import { assertTestDatabase } from "./test-database-guard.js";
 
 export interface TestDatabase {
@@ -43,14 +44,8 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withClient(adminUrl(), {}, fn);
 }
 
 /** A fresh copy of the template; `empty: true` gives a database with no toolkit schema. */

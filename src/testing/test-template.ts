@@ -1,4 +1,5 @@
 import pg from "pg";
+import { withClient } from "../db/index.js";
 import { migrate, toolkitMigrationsDir, type MigrationSource } from "../migrate/index.js";
 import { assertTestDatabase } from "./test-database-guard.js";
 
@@ -19,14 +20,10 @@ export async function prepareTestTemplate(
   sources: MigrationSource[] = [],
 ): Promise<void> {
   assertTestDatabase(adminUrl);
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
+  await withClient(adminUrl, {}, async (admin) => {
     await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
     await admin.query(`create database ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await admin.end();
-  }
+  });
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const { error } = await migrate({
