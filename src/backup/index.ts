@@ -1,0 +1,13 @@
+export { createBackup, type CreateBackupOptions } from "./create-backup.js";
+export { listBackups, findBackup, type BackupEntry } from "./list-backups.js";
+export { verifyBackup } from "./verify-backup.js";
+export { pruneBackups, type PruneOptions, type PruneResult } from "./prune-backups.js";
+export { restoreBackup, type RestoreOptions } from "./restore-backup.js";
+export { drillBackup, type DrillBackupOptions, type DrillChecks } from "./drill-backup.js";
+export { drillRestored, type DrillRestoredOptions } from "./drill-restored.js";
+export { receiptMarkdown, type DrillReceipt } from "./drill-receipt.js";
+export type { CheckResult, Invariant, SmokeQuery } from "./check-result.js";
+export type { BackupManifest, MigrationEntry } from "./backup-manifest.js";
+export type { BackupProgress, OnProgress } from "./backup-progress.js";
+export { findPgTool, type PgTool } from "./pg-tools.js";
+export { defaultScratchRoot, scratchServerRunning, sweepScratchServers } from "./scratch-server.js";
