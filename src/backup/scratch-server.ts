@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../db/index.js";
@@ -35,6 +35,8 @@ const OWNER_FILE = "owner.pid";
  */
 export async function startScratchServer(root = defaultScratchRoot()): Promise<ScratchServer> {
   await mkdir(root, { recursive: true, mode: 0o755 });
+  // Run as root, the server runs as the postgres user, which must reach its folder.
+  await chmod(root, 0o755).catch(() => undefined);
   const dir = await mkdtemp(path.join(root, "drill-"));
   await writeFile(path.join(dir, OWNER_FILE), String(process.pid));
   startWatchdog(dir);
