@@ -11,3 +11,11 @@ export type { BackupManifest, MigrationEntry } from "./backup-manifest.js";
 export type { BackupProgress, OnProgress } from "./backup-progress.js";
 export { findPgTool, type PgTool } from "./pg-tools.js";
 export { defaultScratchRoot, scratchServerRunning, sweepScratchServers } from "./scratch-server.js";
+export {
+  createBackupAdmin,
+  type BackupAdmin,
+  type BackupAdminOptions,
+} from "./create-backup-admin.js";
+export type { DrillRow } from "./sql/backup-drills.js";
+export { backupPart, BACKUP_QUEUE, type BackupPartOptions } from "./backup-part.js";
+export { registerBackupMetrics } from "./backup-metrics.js";

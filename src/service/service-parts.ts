@@ -1,3 +1,4 @@
+import { backupPart, type BackupPartOptions } from "../backup/index.js";
 import { consolePart } from "../console/index.js";
 import { healthPart } from "../health/index.js";
 import { inboxParts, type ServiceInbox } from "../inbox/index.js";
@@ -12,6 +13,8 @@ import { appParts, type AppPartOptions } from "./app-parts.js";
 export interface PartsOptions<C> extends AppPartOptions<C> {
   /** Webhook sources, received at `POST /webhooks/<name>` (roles api and all), processed by the worker. */
   inbox?: (ctx: PartContext<C>) => ServiceInbox | undefined;
+  /** Drill checks of the scheduled backups (OPSKIT_BACKUP_DIR): invariants and smoke queries. */
+  backup?: (ctx: PartContext<C>) => BackupPartOptions | undefined;
   /** The service's own parts, started after the toolkit's and before HTTP. */
   parts?: ServicePart<C>[];
 }
@@ -55,6 +58,7 @@ export function serviceParts<C>(options: PartsOptions<C>): {
       healthPart(),
       workerPart(() => app.jobs() ?? {}),
       inboxRetention,
+      backupPart<C>((ctx) => options.backup?.(ctx)),
       app.workers,
       ...(options.parts ?? []),
     ],
