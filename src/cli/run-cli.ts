@@ -54,6 +54,7 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
     },
   },
   { prefix: "inbox", load: async () => (await import("./commands/inbox.js")).inboxCommands },
+  { prefix: "backup", load: async () => (await import("./commands/backup.js")).backupCommands },
   {
     prefix: "console",
     load: async () => [(await import("./commands/console.js")).consoleCommand],
