@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   jobs: () => import("./jobs.js"),
   inbox: () => import("./inbox.js"),
   console: () => import("./console.js"),
+  backup: () => import("./backup.js"),
 };
 
 const args = process.argv.slice(2);

@@ -10,7 +10,13 @@ export type { CheckResult, Invariant, SmokeQuery } from "./check-result.js";
 export type { BackupManifest, MigrationEntry } from "./backup-manifest.js";
 export type { BackupProgress, OnProgress } from "./backup-progress.js";
 export { findPgTool, type PgTool } from "./pg-tools.js";
-export { defaultScratchRoot, scratchServerRunning, sweepScratchServers } from "./scratch-server.js";
+export {
+  defaultScratchRoot,
+  scratchServerRunning,
+  startScratchServer,
+  sweepScratchServers,
+  type ScratchServer,
+} from "./scratch-server.js";
 export {
   createBackupAdmin,
   type BackupAdmin,
