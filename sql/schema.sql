@@ -103,7 +103,7 @@ CREATE TABLE opskit.backup_drills (
     rto_ms bigint,
     rpo_ms bigint,
     receipt jsonb NOT NULL,
-    CONSTRAINT backup_drills_kind_check CHECK ((kind = ANY (ARRAY['backup'::text, 'restored'::text])))
+    CONSTRAINT backup_drills_kind_check CHECK ((kind = ANY (ARRAY['backup'::text, 'restored'::text, 'pitr'::text])))
 );
 
 CREATE TABLE opskit.console_samples (

@@ -5,7 +5,7 @@
 -- when the volume is not mounted where the console runs.
 create table opskit.backup_drills (
   id text primary key,
-  kind text not null check (kind in ('backup', 'restored')),
+  kind text not null check (kind in ('backup', 'restored', 'pitr')),
   backup_id text,
   ok boolean not null,
   started_at timestamptz not null,

@@ -16,8 +16,8 @@ import type { CheckResult } from "./check-result.js";
  */
 export interface DrillReceipt {
   id: string;
-  /** `backup`: a backup restored into a scratch server; `restored`: a restore someone else made. */
-  kind: "backup" | "restored";
+  /** `backup`: a backup restored into a scratch server; `restored`: a restore someone else made; `pitr`: a pgBackRest point-in-time restore into a scratch server. */
+  kind: "backup" | "restored" | "pitr";
   ok: boolean;
   rto_ms: number | null;
   rpo_ms: number | null;

@@ -49,6 +49,8 @@ export async function drillRestored(options: DrillRestoredOptions): Promise<Dril
   const target = await guardTarget(options.restoredUrl, [source], {
     replace: false,
     allowTables: true,
+    // A provider's PITR is a physical copy: same system identifier, another server.
+    physicalCopies: true,
   });
   const major = await withClient(options.restoredUrl, async (c) =>
     Math.floor(

@@ -25,3 +25,16 @@ export {
 export type { DrillRow } from "./sql/backup-drills.js";
 export { backupPart, BACKUP_QUEUE, type BackupPartOptions } from "./backup-part.js";
 export { registerBackupMetrics } from "./backup-metrics.js";
+export {
+  createPgBackRest,
+  writePgBackRestConfig,
+  type PgBackRest,
+  type PgBackRestInfo,
+  type PgBackRestOptions,
+} from "./pgbackrest.js";
+export {
+  drillPointInTime,
+  recoveryWindow,
+  type DrillPointInTimeOptions,
+  type RecoveryWindow,
+} from "./drill-point-in-time.js";

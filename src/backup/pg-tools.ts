@@ -67,6 +67,9 @@ export interface ToolResult {
 export interface RunToolOptions {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Run as this user and group (pgBackRest runs as the server's user). */
+  uid?: number;
+  gid?: number;
   /** Each stderr line as it comes (pg_dump and pg_restore `--verbose` progress). */
   onStderrLine?: (line: string) => void;
 }
@@ -82,6 +85,7 @@ export function runTool(
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid }),
     });
     let stdout = "";
     let stderr = "";

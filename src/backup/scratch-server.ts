@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../db/index.js";
 import { OpskitError } from "../errors.js";
+import { runAsPostgres } from "./run-as-postgres.js";
 
 /** A throwaway Postgres server for one drill: its own data folder, its own port. */
 export interface ScratchServer {
@@ -33,7 +34,14 @@ const OWNER_FILE = "owner.pid";
  * dead. Durability is off (fsync, full-page writes): the data is thrown away,
  * and it shortens the restore.
  */
-export async function startScratchServer(root = defaultScratchRoot()): Promise<ScratchServer> {
+export async function startScratchServer(
+  root = defaultScratchRoot(),
+  options: {
+    /** Fills the empty data folder before the server starts (a physical restore); default: initdb. */
+    prepare?: (dataDir: string) => Promise<void>;
+    settings?: Record<string, string>;
+  } = {},
+): Promise<ScratchServer> {
   await mkdir(root, { recursive: true, mode: 0o755 });
   // Run as root, the server runs as the postgres user, which must reach its folder.
   await chmod(root, 0o755).catch(() => undefined);
@@ -42,6 +50,14 @@ export async function startScratchServer(root = defaultScratchRoot()): Promise<S
   startWatchdog(dir);
   let server: EmbeddedPostgresHandle;
   try {
+    if (options.prepare) {
+      const dataDir = path.join(dir, "pg");
+      await chmod(dir, 0o755);
+      await mkdir(dataDir, { mode: 0o700 });
+      const owner = runAsPostgres();
+      if (owner.uid !== undefined) await chown(dataDir, owner.uid, owner.gid!);
+      await options.prepare(dataDir);
+    }
     server = await startEmbeddedPostgres({
       dataDir: path.join(dir, "pg"),
       port: 56_000 + Math.floor(Math.random() * 3_000),
@@ -52,6 +68,7 @@ export async function startScratchServer(root = defaultScratchRoot()): Promise<S
         synchronous_commit: "off",
         maintenance_work_mem: "256MB",
         max_wal_size: "4GB",
+        ...options.settings,
       },
     });
   } catch (error) {

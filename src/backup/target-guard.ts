@@ -10,6 +10,8 @@ export interface DatabaseIdentity {
   database: string;
   /** host:port/database, for when the identifier cannot be read. */
   target: string;
+  /** `pg_postmaster_start_time()`: tells the running source from a physical copy of it (same identifier). */
+  serverStartedAt?: string | null;
 }
 
 /** Reads a database's identity (and, in passing, how many user tables it holds). */
@@ -20,19 +22,41 @@ export async function readIdentity(
   await client.connect();
   try {
     await client.query("begin read only");
-    const database = (await client.query<{ d: string }>("select current_database() as d")).rows[0]!
-      .d;
+    const { d: database, started } = (
+      await client.query<{ d: string; started: string }>(
+        "select current_database() as d, pg_postmaster_start_time()::text as started",
+      )
+    ).rows[0]!;
     const systemIdentifier = await readSystemIdentifier(client);
     const userTables = await countUserTables(client);
     await client.query("commit");
-    return { systemIdentifier, database, target: describeConnectionTarget(url), userTables };
+    return {
+      systemIdentifier,
+      database,
+      target: describeConnectionTarget(url),
+      serverStartedAt: started,
+      userTables,
+    };
   } finally {
     await client.end();
   }
 }
 
-export function sameDatabase(a: DatabaseIdentity, b: DatabaseIdentity): boolean {
+/**
+ * Same system identifier and database name. With `physicalCopies`, a
+ * physical copy (a point-in-time restore keeps the source's system
+ * identifier) is told apart from the source itself by the server's start
+ * time: only the same running server is the same database.
+ */
+export function sameDatabase(
+  a: DatabaseIdentity,
+  b: DatabaseIdentity,
+  physicalCopies = false,
+): boolean {
   if (a.database !== b.database) return false;
+  if (physicalCopies && a.serverStartedAt && b.serverStartedAt) {
+    if (a.serverStartedAt !== b.serverStartedAt) return false;
+  }
   if (a.systemIdentifier !== null && b.systemIdentifier !== null) {
     return a.systemIdentifier === b.systemIdentifier;
   }
@@ -48,10 +72,10 @@ export function sameDatabase(a: DatabaseIdentity, b: DatabaseIdentity): boolean 
 export async function guardTarget(
   targetUrl: string,
   sources: DatabaseIdentity[],
-  options: { replace: boolean; allowTables?: boolean },
+  options: { replace: boolean; allowTables?: boolean; physicalCopies?: boolean },
 ): Promise<DatabaseIdentity & { userTables: number }> {
   const target = await readIdentity(targetUrl);
-  const source = sources.find((s) => sameDatabase(s, target));
+  const source = sources.find((s) => sameDatabase(s, target, options.physicalCopies));
   if (source) {
     throw new OpskitError(
       "BACKUP_TARGET_REFUSED",

@@ -4,7 +4,7 @@ import type { DrillReceipt } from "../drill-receipt.js";
 /** A recorded drill: its receipt and the columns the console and alerts filter on. */
 export interface DrillRow {
   id: string;
-  kind: "backup" | "restored";
+  kind: "backup" | "restored" | "pitr";
   backupId: string | null;
   ok: boolean;
   startedAt: Date;
@@ -42,7 +42,7 @@ export async function listDrills(
 ): Promise<DrillRow[]> {
   const { rows } = await db.query<{
     id: string;
-    kind: "backup" | "restored";
+    kind: "backup" | "restored" | "pitr";
     backup_id: string | null;
     ok: boolean;
     started_at: Date;
