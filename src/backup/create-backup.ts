@@ -43,6 +43,10 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   await rm(partialDir, { recursive: true, force: true });
   await mkdir(partialDir, { recursive: true });
   const startedAt = new Date();
+  // pg_dump stops with the caller's signal, and when the counts beside it fail.
+  const dumpAbort = new AbortController();
+  const onAbort = () => dumpAbort.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
   const client = new pg.Client({
     connectionString: options.databaseUrl,
     application_name: "opskit-backup",
@@ -59,7 +63,6 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     const extra = options.extraDumpArgs ?? [];
 
     let tablesDumped = 0;
-    let tablesCounted = 0;
     const report = (phase: string, bytes: number, tables: number) =>
       options.onProgress?.({ phase, bytes, tables, elapsedMs: Date.now() - startedAt.getTime() });
     const ticker = options.onProgress
@@ -78,13 +81,16 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         ["--format=custom", `--snapshot=${snapshot}`, "--verbose", `--file=${dumpFile}`, ...extra],
         {
           env: libpqEnv(options.databaseUrl),
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal: dumpAbort.signal,
           onStderrLine: (line) => {
             if (line.includes("dumping contents of table")) tablesDumped++;
           },
         },
       ).finally(() => clearInterval(ticker)),
-      countRows(client, () => void tablesCounted++),
+      countRows(client).catch((error: unknown) => {
+        dumpAbort.abort(error);
+        throw error;
+      }),
     ]);
     await client.query("commit");
     if (dump.code !== 0) {
@@ -122,6 +128,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
           cause: error,
         });
   } finally {
+    options.signal?.removeEventListener("abort", onAbort);
     await client.end().catch(() => undefined);
   }
 }

@@ -15,7 +15,12 @@ import {
 import { writeReceipt, type DrillReceipt } from "./drill-receipt.js";
 import { findBackup } from "./list-backups.js";
 import { restoreBackup } from "./restore-backup.js";
-import { startScratchServer, sweepScratchServers, type ScratchServer } from "./scratch-server.js";
+import {
+  SCRATCH_SERVER_MAJOR,
+  startScratchServer,
+  sweepScratchServers,
+  type ScratchServer,
+} from "./scratch-server.js";
 import { verifyBackup } from "./verify-backup.js";
 import { withClient } from "./with-client.js";
 
@@ -65,12 +70,12 @@ export async function drillBackup(options: DrillBackupOptions): Promise<DrillRec
   await sweepScratchServers(options.scratchRoot);
   const backup = await findBackup(options.directory, options.id);
   const m = backup.manifest;
-  if (m.serverMajor !== 15) {
+  if (m.serverMajor !== SCRATCH_SERVER_MAJOR) {
     // The scratch server is the embedded Postgres 15: a dump of another major
     // would restore into a server it was not taken from.
     throw new OpskitError(
       "BACKUP_FAILED",
-      `Backup ${backup.id} is of Postgres ${m.serverMajor}; the drill's scratch server is Postgres 15. Drill it with --restored-url against a server of its major.`,
+      `Backup ${backup.id} is of Postgres ${m.serverMajor}; the drill's scratch server is Postgres ${SCRATCH_SERVER_MAJOR}. Drill it with --restored-url against a server of its major.`,
     );
   }
   const checks: CheckResult[] = await verifyBackup(backup);

@@ -7,7 +7,12 @@ import type { DrillChecks } from "./drill-backup.js";
 import { amcheckCheck, invariantChecks, migrationsCheck, smokeChecks } from "./drill-checks.js";
 import { writeReceipt, type DrillReceipt } from "./drill-receipt.js";
 import type { PgBackRest } from "./pgbackrest.js";
-import { startScratchServer, sweepScratchServers, type ScratchServer } from "./scratch-server.js";
+import {
+  SCRATCH_SERVER_MAJOR,
+  startScratchServer,
+  sweepScratchServers,
+  type ScratchServer,
+} from "./scratch-server.js";
 import { withClient } from "./with-client.js";
 import { OpskitError } from "../errors.js";
 
@@ -118,7 +123,7 @@ export async function drillPointInTime(options: DrillPointInTimeOptions): Promis
               detail: `in recovery: ${state.recovering}; newest transaction ${newest?.toISOString() ?? "none"}, target ${target.toISOString()}`,
             },
       );
-      checks.push(await amcheckCheck(url, 15, { installMissing: true }));
+      checks.push(await amcheckCheck(url, SCRATCH_SERVER_MAJOR, { installMissing: true }));
       const asOf = (rows: Awaited<ReturnType<typeof readHistory>>) =>
         rows
           .filter((m) => m.applied_at.getTime() <= target.getTime())

