@@ -3,7 +3,8 @@ import { chmod, chown, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { queryRows } from "../../test/helpers.js";
+import { captureOutput, queryRows } from "../../test/helpers.js";
+import { runCli } from "../cli/index.js";
 import { digestDatabase, startEmbeddedPostgres } from "../db/index.js";
 import { drillPointInTime, recoveryWindow } from "./drill-point-in-time.js";
 import { createPgBackRest, writePgBackRestConfig } from "./pgbackrest.js";
@@ -66,6 +67,13 @@ test("pgBackRest: stanza, check, full and incremental backups with WAL archiving
       ["full", "incr"],
     );
     assert.ok(info.archive.max);
+    const { io, out } = captureOutput();
+    const code = await runCli(
+      ["backup", "pitr-info", "--stanza", "opskit", "--config", configFile, "--json"],
+      io,
+    );
+    assert.equal(code, 0);
+    assert.equal((JSON.parse(out.join("")) as { backups: unknown[] }).backups.length, 2);
     const before = await digestDatabase(url);
     // Between the 6th and the 7th commit: exactly six rows.
     const target = new Date(at[5]!.getTime() + 60);

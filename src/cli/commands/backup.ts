@@ -1,9 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { z } from "zod";
 import {
   createBackup,
-  createPgBackRest,
-  drillPointInTime,
   drillBackup,
   drillRestored,
   findBackup,
@@ -11,39 +7,22 @@ import {
   pruneBackups,
   restoreBackup,
   verifyBackup,
-  type CheckResult,
-  type DrillChecks,
-  type DrillReceipt,
 } from "../../backup/index.js";
 import { parseDuration } from "../../config/index.js";
 import { parse } from "../args.js";
-import { EXIT, UsageError, type Command, type Output } from "../cli-error.js";
+import { EXIT, UsageError, type Command } from "../cli-error.js";
+import {
+  checksTable,
+  date,
+  json,
+  printReceipt,
+  readChecks,
+  required,
+  seconds,
+  source,
+  sourceUrl,
+} from "./backup-cli-kit.js";
 import { terminalProgress } from "./backup-progress.js";
-
-const json = { json: { type: "boolean" } } as const;
-const source = { "database-url": { type: "string" } } as const;
-
-function sourceUrl(values: { "database-url"?: string | undefined }): string {
-  const url = values["database-url"] ?? process.env.DATABASE_URL;
-  if (!url) throw new UsageError("Give --database-url URL or set DATABASE_URL.");
-  return url;
-}
-
-function required(value: string | undefined, flag: string): string {
-  if (!value) throw new UsageError(`Give ${flag}.`);
-  return value;
-}
-
-function checksTable(checks: CheckResult[]): string {
-  const width = Math.max(5, ...checks.map((c) => c.name.length));
-  return checks
-    .map(
-      (c) => `${c.skipped ? "skip" : c.ok ? " ok " : "FAIL"}  ${c.name.padEnd(width)}  ${c.detail}`,
-    )
-    .join("\n");
-}
-
-const seconds = (ms: number | null) => (ms === null ? "-" : `${(ms / 1000).toFixed(1)} s`);
 
 export const backupCreate: Command = {
   name: "backup create",
@@ -155,51 +134,6 @@ export const backupPrune: Command = {
   },
 };
 
-const checksFile = z.object({
-  invariants: z.array(z.object({ name: z.string(), sql: z.string() })).default([]),
-  smoke: z
-    .array(z.object({ name: z.string(), sql: z.string(), params: z.array(z.unknown()).optional() }))
-    .default([]),
-});
-
-async function readChecks(file: string | undefined): Promise<DrillChecks> {
-  if (file === undefined) return {};
-  const parsed = checksFile.safeParse(JSON.parse(await readFile(file, "utf8")));
-  if (!parsed.success) {
-    throw new UsageError(
-      `${file}: expected {"invariants":[{"name","sql"}],"smoke":[{"name","sql"}]}.`,
-    );
-  }
-  return parsed.data;
-}
-
-function date(text: string | undefined, flag: string): Date | undefined {
-  if (text === undefined) return undefined;
-  const d = new Date(text);
-  if (Number.isNaN(d.getTime()))
-    throw new UsageError(`${flag} must be an ISO time, e.g. 2026-05-01T12:00:00Z.`);
-  return d;
-}
-
-/** The contract's keys first (`ok`, `rto_ms`, `rpo_ms`, `checks`), then the rest of the receipt. */
-function receiptJson(r: DrillReceipt): Record<string, unknown> {
-  const { ok, rto_ms, rpo_ms, checks, ...rest } = r;
-  return { ok, rto_ms, rpo_ms, checks, ...rest };
-}
-
-function printReceipt(io: Output, asJson: boolean | undefined, r: DrillReceipt): number {
-  io.out(
-    asJson
-      ? JSON.stringify(receiptJson(r))
-      : [
-          `drill ${r.id}: ${r.ok ? "PASSED" : "FAILED"}${r.backupId ? ` (backup ${r.backupId})` : ""}`,
-          checksTable(r.checks),
-          `RTO ${seconds(r.rto_ms)}  RPO ${seconds(r.rpo_ms)}  (docs/backup.md defines both)`,
-        ].join("\n"),
-  );
-  return r.ok ? EXIT.ok : EXIT.failure;
-}
-
 export const backupDrill: Command = {
   name: "backup drill",
   summary: "Restore a backup into a scratch server (or check someone else's restore) and prove it",
@@ -304,77 +238,7 @@ docs/runbooks/restore-a-backup.md.`,
   },
 };
 
-const pitrOptions = {
-  ...json,
-  stanza: { type: "string" },
-  config: { type: "string" },
-} as const;
-
-function pgbackrestOf(values: { stanza?: string | undefined; config?: string | undefined }) {
-  return createPgBackRest({
-    stanza: required(values.stanza, "--stanza NAME"),
-    configFile: values.config ?? "/etc/pgbackrest.conf",
-  });
-}
-
-export const backupPitrInfo: Command = {
-  name: "backup pitr-info",
-  summary: "pgBackRest's backups, WAL archive and status (for monitoring)",
-  usage: `opskit backup pitr-info --stanza NAME [--config FILE] [--json]
-
-Reads pgbackrest info --output=json (FILE default /etc/pgbackrest.conf).
-Exit 1 when pgBackRest reports the stanza unhealthy or holds no backup.`,
-  async run(args, io) {
-    const { values } = parse(args, pitrOptions);
-    const info = await pgbackrestOf(values).info();
-    const ok = info.status.code === 0 && info.backups.length > 0;
-    io.out(
-      values.json
-        ? JSON.stringify({ ok, ...info })
-        : [
-            `status ${info.status.code} ${info.status.message}; WAL archive ${info.archive.min ?? "-"} → ${info.archive.max ?? "-"}`,
-            ...info.backups.map(
-              (b) =>
-                `${b.label}  ${b.type.padEnd(4)}  ${b.startedAt.toISOString()} → ${b.stoppedAt.toISOString()}`,
-            ),
-          ].join("\n"),
-    );
-    return ok ? EXIT.ok : EXIT.failure;
-  },
-};
-
-export const backupPitrDrill: Command = {
-  name: "backup pitr-drill",
-  summary: "Restore pgBackRest's stanza to a (random) time into a scratch server and prove it",
-  usage: `opskit backup pitr-drill --stanza NAME [--config FILE] --database-url SOURCE_URL [--target T]
-                          [--checks FILE] [--no-check] [--receipts DIR] [--json]
-
-Runs pgbackrest check (archives the current WAL; --no-check skips it), picks
-a random time inside the recovery window (or --target), restores into a
-scratch data folder with --type=time, promotes, and checks it: the recovery
-target, pg_amcheck, the migration history as of the target, invariants and
-smoke queries (--checks as for drill). Exit 1 on any failed check.`,
-  async run(args, io) {
-    const { values } = parse(args, {
-      ...pitrOptions,
-      ...source,
-      target: { type: "string" },
-      checks: { type: "string" },
-      "no-check": { type: "boolean" },
-      receipts: { type: "string" },
-    });
-    const target = date(values.target, "--target");
-    const receipt = await drillPointInTime({
-      pgbackrest: pgbackrestOf(values),
-      sourceUrl: sourceUrl(values),
-      ...(await readChecks(values.checks)),
-      ...(target ? { target } : {}),
-      refreshArchive: !values["no-check"],
-      ...(values.receipts ? { receiptDir: values.receipts } : {}),
-    });
-    return printReceipt(io, values.json, receipt);
-  },
-};
+import { backupPitrDrill, backupPitrInfo } from "./backup-pitr.js";
 
 export const backupCommands: Command[] = [
   backupCreate,
