@@ -16,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   console: () => import("./console.js"),
   auth: () => import("./auth.js"),
   alerts: () => import("./alerts.js"),
+  backup: () => import("./backup.js"),
 };
 
 const args = process.argv.slice(2);

@@ -191,6 +191,19 @@ CREATE SEQUENCE opskit.audit_log_id_seq
 
 ALTER SEQUENCE opskit.audit_log_id_seq OWNED BY opskit.audit_log.id;
 
+CREATE TABLE opskit.backup_drills (
+    id text NOT NULL,
+    kind text NOT NULL,
+    backup_id text,
+    ok boolean NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone NOT NULL,
+    rto_ms bigint,
+    rpo_ms bigint,
+    receipt jsonb NOT NULL,
+    CONSTRAINT backup_drills_kind_check CHECK ((kind = ANY (ARRAY['backup'::text, 'restored'::text, 'pitr'::text])))
+);
+
 CREATE TABLE opskit.job_backlog_samples (
     at timestamp with time zone NOT NULL,
     jobs_ready bigint NOT NULL,
@@ -497,6 +510,9 @@ ALTER TABLE ONLY opskit.alerts
 ALTER TABLE ONLY opskit.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY opskit.backup_drills
+    ADD CONSTRAINT backup_drills_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY opskit.console_sessions
     ADD CONSTRAINT console_sessions_pkey PRIMARY KEY (id);
 
@@ -565,6 +581,8 @@ CREATE INDEX alerts_resolved_at_idx ON opskit.alerts USING btree (resolved_at) W
 CREATE INDEX audit_log_at_idx ON opskit.audit_log USING btree (at DESC);
 
 CREATE UNIQUE INDEX audit_log_request_key_idx ON opskit.audit_log USING btree (request_key) WHERE (request_key IS NOT NULL);
+
+CREATE INDEX backup_drills_started_at ON opskit.backup_drills USING btree (started_at DESC);
 
 CREATE INDEX console_sessions_expires_at_idx ON opskit.console_sessions USING btree (expires_at);
 

@@ -156,6 +156,20 @@ export const ERROR_CODES = {
     summary:
       "A stored secret failed authentication: tampered, truncated, or copied from another row or column.",
   },
+  BACKUP_TOOL_MISSING: {
+    status: 500,
+    summary: "pg_dump, pg_restore or pg_amcheck of the server's major version was not found.",
+  },
+  BACKUP_FAILED: {
+    status: 500,
+    summary: "A backup, a restore or a drill could not run to its end.",
+  },
+  BACKUP_NOT_FOUND: { status: 404, summary: "No backup with that id in the backup directory." },
+  BACKUP_TARGET_REFUSED: {
+    status: 409,
+    summary:
+      "A restore was refused: its target is the source, or holds tables and --replace was not given.",
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -37,6 +37,11 @@ test("the base manifest's defaults with an empty environment", () => {
       OPSKIT_ALERTS_WEBHOOK_URL: undefined,
       OPSKIT_ALERTS_WEBHOOK_SECRET: undefined,
       OPSKIT_ALERTS_ALERTMANAGER_URL: undefined,
+      OPSKIT_BACKUP_DIR: undefined,
+      OPSKIT_BACKUP_SCHEDULE: "0 3 * * *",
+      OPSKIT_BACKUP_DRILL_SCHEDULE: "0 5 * * 0",
+      OPSKIT_BACKUP_KEEP: 14,
+      OPSKIT_BACKUP_MAX_AGE: undefined,
       OPSKIT_CONSOLE: true,
       OPSKIT_CONSOLE_ADMIN_TOKENS: undefined,
       OPSKIT_CONSOLE_OPERATOR_TOKENS: undefined,
@@ -83,6 +88,13 @@ test("console logins: hex tokens of 16+ bytes; name:role:password users with a k
     const result = loadConfig(baseManifest, bad);
     assert.equal(result.ok, false, JSON.stringify(bad));
   }
+});
+
+test("backup schedules take a cron pattern of 5 or 6 fields; the retention count is at least 1", () => {
+  assert.ok(loadConfig(baseManifest, { OPSKIT_BACKUP_SCHEDULE: "*/30 * * * * *" }).ok);
+  assert.equal(loadConfig(baseManifest, { OPSKIT_BACKUP_SCHEDULE: "nightly" }).ok, false);
+  assert.equal(loadConfig(baseManifest, { OPSKIT_BACKUP_DRILL_SCHEDULE: "0 5 * *" }).ok, false);
+  assert.equal(loadConfig(baseManifest, { OPSKIT_BACKUP_KEEP: "0" }).ok, false);
 });
 
 test("DATABASE_URL takes postgres:// and postgresql:// only; the pool max is 1..1000", () => {

@@ -43,6 +43,17 @@ const secretKeysOptions = {
   expected:
     "comma-separated id:base64key pairs with unique ids and 32-byte keys (openssl rand -base64 32)",
 };
+// A croner pattern of 5 fields (or 6, seconds first); the jobs area parses it
+// again when the schedule is defined.
+const cronPattern = <const O extends { default: string; description: string; example: string }>(
+  options: O,
+) =>
+  v.custom({
+    schema: z.string().regex(/^\S+(\s+\S+){4,5}$/),
+    type: "cron",
+    expected: "a cron pattern of 5 fields (minute hour day month weekday), e.g. 0 3 * * *",
+    ...options,
+  });
 
 /**
  * The toolkit's own variables; a service extends it with its own manifest.
@@ -211,6 +222,36 @@ export const baseManifest = defineManifest({
       description:
         "A Prometheus Alertmanager's base URL; firing and resolved alerts are pushed to its /api/v2/alerts.",
       example: "http://alertmanager:9093",
+    }),
+    OPSKIT_BACKUP_DIR: v.string({
+      optional: true,
+      description:
+        "Backup directory (a mounted volume). When set, worker processes take scheduled pg_dump backups and restore drills into it (docs/backup.md).",
+      example: "/var/backups/bakery",
+    }),
+    OPSKIT_BACKUP_SCHEDULE: cronPattern({
+      default: "0 3 * * *",
+      description: "When the scheduled backup runs: a cron pattern, in UTC.",
+      example: "0 */6 * * *",
+    }),
+    OPSKIT_BACKUP_DRILL_SCHEDULE: cronPattern({
+      default: "0 5 * * 0",
+      description:
+        "When the restore drill of the newest backup runs (a scratch server, pg_amcheck, counts, invariants): a cron pattern, in UTC.",
+      example: "0 5 * * *",
+    }),
+    OPSKIT_BACKUP_KEEP: v.int({
+      min: 1,
+      max: 10_000,
+      default: 14,
+      description: "Backups kept after each scheduled backup (newest first).",
+      example: "30",
+    }),
+    OPSKIT_BACKUP_MAX_AGE: v.duration({
+      optional: true,
+      description:
+        "Also remove backups older than this after each scheduled backup (the newest always stays).",
+      example: "720h",
     }),
     OPSKIT_CONSOLE: v.bool({
       default: true,

@@ -1,5 +1,6 @@
 import { alertsPart, type AlertsPartOptions } from "../alerts/index.js";
 import { authPart } from "../auth/index.js";
+import { backupPart, type BackupPartOptions } from "../backup/index.js";
 import { consolePart } from "../console/index.js";
 import { healthPart } from "../health/index.js";
 import { inboxParts, type ServiceInbox } from "../inbox/index.js";
@@ -15,6 +16,8 @@ import { appParts, type AppPartOptions } from "./app-parts.js";
 export interface PartsOptions<C> extends AppPartOptions<C> {
   /** Webhook sources, received at `POST /webhooks/<name>` (roles api and all), processed by the worker. */
   inbox?: (ctx: PartContext<C>) => ServiceInbox | undefined;
+  /** Drill checks of the scheduled backups (OPSKIT_BACKUP_DIR): invariants and smoke queries. */
+  backup?: (ctx: PartContext<C>) => BackupPartOptions | undefined;
   /** The service's own parts, started after the toolkit's and before HTTP. */
   parts?: ServicePart<C>[];
   /** The alerts part's options: the service's own rules, the built-in pack's overrides, notifiers. */
@@ -63,6 +66,7 @@ export function serviceParts<C>(options: PartsOptions<C>): {
       workerPart(() => app.jobs() ?? {}),
       inboxRetention,
       alertsPart(options.alerts),
+      backupPart<C>((ctx) => options.backup?.(ctx)),
       app.workers,
       ...(options.parts ?? []),
     ],
