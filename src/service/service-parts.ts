@@ -1,4 +1,4 @@
-import { alertsPart, type AlertsPartOptions } from "../alerts/index.js";
+import { alertsPart, alertsScreenPart, type AlertsPartOptions } from "../alerts/index.js";
 import { authPart } from "../auth/index.js";
 import { consolePart } from "../console/index.js";
 import { healthPart } from "../health/index.js";
@@ -63,6 +63,7 @@ export function serviceParts<C>(options: PartsOptions<C>): {
       workerPart(() => app.jobs() ?? {}),
       inboxRetention,
       alertsPart(options.alerts),
+      alertsScreenPart(),
       app.workers,
       ...(options.parts ?? []),
     ],
