@@ -1,4 +1,11 @@
-import { actionButton, allowed, html, type ConsoleContext, type Html, type ScreenDeps } from "../console/index.js";
+import {
+  actionButton,
+  allowed,
+  html,
+  type ConsoleContext,
+  type Html,
+  type ScreenDeps,
+} from "../console/index.js";
 
 /** The alerts screen's two actions. */
 export type AlertsAction = "alerts.silence" | "alerts.unsilence";
@@ -48,16 +55,28 @@ export function silenceForm(
   const session = c.get("session");
   if (!session || !allowed(deps, c, "alerts.silence")) return html``;
   const back = currentPath(c);
-  return html`<form method="post" action="${deps.router.basePath}/alerts/silence" class="inline silence-form">
+  return html`<form
+    method="post"
+    action="${deps.router.basePath}/alerts/silence"
+    class="inline silence-form"
+  >
     <input type="hidden" name="_csrf" value="${session.csrfToken}" />
     <input type="hidden" name="return_to" value="${back}" />
-    ${"alert" in target
-      ? html`<input type="hidden" name="alert" value="${target.alert}" />
-          <select name="match" aria-label="match">
-            <option value="labels">these labels</option>
-            <option value="rule">every alert of the rule</option>
-          </select>`
-      : html`<input type="text" name="rule" placeholder="rule (alertname)" required aria-label="rule" />`}
+    ${
+      "alert" in target
+        ? html`<input type="hidden" name="alert" value="${target.alert}" />
+            <select name="match" aria-label="match">
+              <option value="labels">these labels</option>
+              <option value="rule">every alert of the rule</option>
+            </select>`
+        : html`<input
+            type="text"
+            name="rule"
+            placeholder="rule (alertname)"
+            required
+            aria-label="rule"
+          />`
+    }
     <select name="duration" aria-label="duration">
       ${SILENCE_DURATIONS.map((d) => html`<option value="${d}" ${d === "2h" ? "selected" : ""}>${d}</option>`)}
     </select>

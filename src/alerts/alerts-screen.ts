@@ -37,8 +37,7 @@ function registerAlertsScreen(deps: AlertsDeps): void {
   const { router } = deps;
   const base = router.basePath;
   const alerts = createAlertsAdmin(deps.pool);
-  const link = (id: string, text: string): Html =>
-    html`<a href="${base}/alerts/${id}">${text}</a>`;
+  const link = (id: string, text: string): Html => html`<a href="${base}/alerts/${id}">${text}</a>`;
 
   const open = definePanel(deps, "alerts-open", "Firing and pending", async (c) => {
     const rows = await alerts.listOpen();
@@ -50,9 +49,11 @@ function registerAlertsScreen(deps: AlertsDeps): void {
             <td>${link(a.id, a.rule)}<br /><small>${a.annotations.summary ?? ""}</small></td>
             <td>
               ${mark(a.state)}
-              ${a.silenced_by.length
-                ? html`${mark("silenced")} <small>by silence ${a.silenced_by.join(", ")}</small>`
-                : ""}
+              ${
+                a.silenced_by.length
+                  ? html`${mark("silenced")} <small>by silence ${a.silenced_by.join(", ")}</small>`
+                  : ""
+              }
             </td>
             <td>${labelList(a.labels)}</td>
             <td>${value(a.value)}</td>
