@@ -1,5 +1,5 @@
 import { pruneAlertHistory } from "./sql/prune-alert-history.js";
-import type { Pool } from "../db/index.js";
+import type { Queryable } from "../db/index.js";
 import type { AlertRow, NotificationRow } from "./sql/alert-groups.js";
 import {
   expireSilence,
@@ -11,13 +11,17 @@ import {
   findAlert,
   listAlerts,
   listNotifications,
+  listOpenAlerts,
   listRuleStatuses,
+  type OpenAlertRow,
   type RuleStatusRow,
 } from "./sql/read-alerts.js";
 
 export interface AlertsAdmin {
   /** Open alerts (firing and pending) or, with `state: "resolved"`, the latest resolved ones; newest first. */
   list(filter?: { state?: "firing" | "pending" | "resolved"; limit?: number }): Promise<AlertRow[]>;
+  /** Firing and pending alerts, each with the ids of the active silences that mute it; one query. */
+  listOpen(limit?: number): Promise<OpenAlertRow[]>;
   /** One incident with its notifications and their delivery; undefined when none. */
   show(id: string): Promise<(AlertRow & { notifications: NotificationRow[] }) | undefined>;
   /** Notifications newest first, with their delivery state. */
@@ -41,16 +45,19 @@ export interface AlertsAdmin {
 
 /**
  * Everything an operator reads or does with alerts, without a running
- * evaluator: what the CLI (and the console) use.
+ * evaluator: what the CLI and the console's alerts screen use. It takes a
+ * pool or one client (`Queryable`): the console binds it to an action's
+ * transaction, so a silence commits with its audit row.
  *
  * @example
  * const alerts = createAlertsAdmin(pool);
  * const firing = await alerts.list({ state: "firing" });
  * await alerts.silence({ matchers: { alertname: "JobsStuck" }, endsAt: new Date(Date.now() + 3_600_000), createdBy: "ada", comment: "deploy" });
  */
-export function createAlertsAdmin(db: Pool): AlertsAdmin {
+export function createAlertsAdmin(db: Queryable): AlertsAdmin {
   return {
     list: (filter) => listAlerts(db, filter ?? {}),
+    listOpen: (limit) => listOpenAlerts(db, limit),
     async show(id) {
       const alert = await findAlert(db, id);
       if (!alert) return undefined;

@@ -1,8 +1,9 @@
 import type { Pool } from "../db/index.js";
 import { OpskitError } from "../errors.js";
-import { WORKER_ROLES, type ServicePart } from "../service-part.js";
+import { API_ROLES, WORKER_ROLES, type ServicePart } from "../service-part.js";
 import type { AlertRule } from "./alert-rule.js";
 import { alertsHealthCheck } from "./alerts-health-check.js";
+import { alertsScreen } from "./alerts-screen.js";
 import { startAlertEvaluator } from "./alert-evaluator.js";
 import { builtinRules, type BuiltinPackOptions } from "./builtin-rules.js";
 import { configuredNotifiers } from "./configured-notifiers.js";
@@ -103,5 +104,21 @@ export function alertsPart(options: AlertsPartOptions = {}): ServicePart {
       });
       return () => evaluator.stop();
     },
+  };
+}
+
+/**
+ * Roles `api` and `all`, where the console runs: the console's alerts
+ * screen (`/ops/alerts`). A part of its own because `alertsPart` runs in the
+ * worker roles; in role `all` both run and the screen is declared once.
+ *
+ * @example
+ * parts: [alertsPart(options.alerts), alertsScreenPart()] // as the toolkit's parts list does
+ */
+export function alertsScreenPart(): ServicePart {
+  return {
+    name: "alerts_screen",
+    roles: API_ROLES,
+    declare: () => ({ screens: [alertsScreen] }),
   };
 }

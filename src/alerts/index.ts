@@ -58,7 +58,8 @@ export {
 export { createAlertsAdmin, type AlertsAdmin } from "./alerts-admin.js";
 export type { AlertRow, NotificationRow } from "./sql/alert-groups.js";
 export type { SilenceRow } from "./sql/alert-silences.js";
-export type { RuleStatusRow } from "./sql/read-alerts.js";
+export type { OpenAlertRow, RuleStatusRow } from "./sql/read-alerts.js";
 export { alertsHealthCheck } from "./alerts-health-check.js";
-export { alertsPart, type AlertsPartOptions } from "./alerts-part.js";
+export { alertsPart, alertsScreenPart, type AlertsPartOptions } from "./alerts-part.js";
+export { alertsScreen } from "./alerts-screen.js";
 export { prometheusRules } from "./prometheus-rules.js";

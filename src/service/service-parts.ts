@@ -1,4 +1,4 @@
-import { alertsPart, type AlertsPartOptions } from "../alerts/index.js";
+import { alertsPart, alertsScreenPart, type AlertsPartOptions } from "../alerts/index.js";
 import { authPart } from "../auth/index.js";
 import { backupPart, type BackupPartOptions } from "../backup/index.js";
 import { consolePart } from "../console/index.js";
@@ -66,6 +66,7 @@ export function serviceParts<C>(options: PartsOptions<C>): {
       workerPart(() => app.jobs() ?? {}),
       inboxRetention,
       alertsPart(options.alerts),
+      alertsScreenPart(),
       backupPart<C>((ctx) => options.backup?.(ctx)),
       app.workers,
       ...(options.parts ?? []),

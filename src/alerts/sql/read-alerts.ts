@@ -19,6 +19,28 @@ export async function listAlerts(
   return rows;
 }
 
+/** An open alert with the ids of the active silences that mute it (empty when none). */
+export type OpenAlertRow = AlertRow & { silenced_by: string[] };
+
+/**
+ * Firing and pending alerts, each with the active silences whose matchers it
+ * carries (`labels @> matchers`: every matcher equals a label, as the
+ * notifier decides), in one query.
+ */
+export async function listOpenAlerts(db: Queryable, limit = 100): Promise<OpenAlertRow[]> {
+  const { rows } = await db.query<OpenAlertRow>(
+    `select a.id::text, a.fingerprint, a.rule, a.labels, a.annotations, a.state, a.value,
+            a.active_at, a.fired_at, a.resolved_at,
+            array(select s.id::text from opskit.alert_silences s
+                   where s.expired_at is null and s.starts_at <= now() and s.ends_at > now()
+                     and a.labels @> s.matchers order by s.id) as silenced_by
+       from opskit.alerts a where a.state <> 'resolved'
+      order by a.state, a.active_at desc limit $1`,
+    [limit],
+  );
+  return rows;
+}
+
 export async function findAlert(db: Queryable, id: string): Promise<AlertRow | undefined> {
   if (!/^\d{1,19}$/.test(id)) return undefined;
   const { rows } = await db.query<AlertRow>(`select ${ALERT} from opskit.alerts where id = $1`, [
