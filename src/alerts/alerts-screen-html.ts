@@ -1,6 +1,7 @@
 import {
   actionButton,
   allowed,
+  currentPage,
   html,
   type ConsoleContext,
   type Html,
@@ -13,22 +14,6 @@ export type AlertsDeps = ScreenDeps<AlertsAction>;
 
 /** The durations the silence forms offer (the action accepts any `<n>m|h|d` up to 30 days). */
 export const SILENCE_DURATIONS = ["30m", "1h", "2h", "4h", "8h", "1d", "7d"] as const;
-
-/** `2026-11-23 11:30:03Z`, or an em dash for none (the console's own format). */
-export function when(value: Date | string | null | undefined): string {
-  if (value === null || value === undefined) return "—";
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) return "—";
-  return date
-    .toISOString()
-    .replace("T", " ")
-    .replace(/\.\d{3}Z$/, "Z");
-}
-
-/** A status word in the console's badge style (`badge-firing`, `badge-silenced` …). */
-export function mark(text: string, kind = text): Html {
-  return html`<span class="badge badge-${kind.replace(/[^a-z_-]/gi, "")}">${text}</span>`;
-}
 
 /** Labels or matchers as `name=value` chips. */
 export function labelList(labels: Record<string, string>): Html {
@@ -54,7 +39,7 @@ export function silenceForm(
 ): Html {
   const session = c.get("session");
   if (!session || !allowed(deps, c, "alerts.silence")) return html``;
-  const back = currentPath(c);
+  const back = currentPage(c);
   return html`<form
     method="post"
     action="${deps.router.basePath}/alerts/silence"
@@ -92,19 +77,4 @@ export function unsilenceButton(deps: AlertsDeps, c: ConsoleContext, id: string)
     path: `/alerts/silences/${id}/unsilence`,
     label: "Unsilence",
   });
-}
-
-/** The page the operator is on (a refreshed panel's page from htmx's `HX-Current-URL`). */
-function currentPath(c: ConsoleContext): string {
-  const fromHtmx = c.req.header("hx-current-url");
-  if (fromHtmx) {
-    try {
-      const url = new URL(fromHtmx);
-      return url.pathname + url.search;
-    } catch {
-      // fall through to the request's own path
-    }
-  }
-  const url = new URL(c.req.url);
-  return url.pathname + url.search;
 }

@@ -1,13 +1,19 @@
-import { defineConsoleScreen, definePanel, html, table, type Html } from "../console/index.js";
+import {
+  badge,
+  defineConsoleScreen,
+  definePanel,
+  html,
+  table,
+  time,
+  type Html,
+} from "../console/index.js";
 import { createAlertsAdmin } from "./alerts-admin.js";
 import { registerAlertsActions } from "./alerts-screen-actions.js";
 import {
   labelList,
-  mark,
   silenceForm,
   unsilenceButton,
   value,
-  when,
   type AlertsDeps,
 } from "./alerts-screen-html.js";
 import type { NotificationRow } from "./sql/alert-groups.js";
@@ -48,16 +54,16 @@ function registerAlertsScreen(deps: AlertsDeps): void {
           html`<tr data-alert="${a.id}">
             <td>${link(a.id, a.rule)}<br /><small>${a.annotations.summary ?? ""}</small></td>
             <td>
-              ${mark(a.state)}
+              ${badge(a.state)}
               ${
                 a.silenced_by.length
-                  ? html`${mark("silenced")} <small>by silence ${a.silenced_by.join(", ")}</small>`
+                  ? html`${badge("silenced")} <small>by silence ${a.silenced_by.join(", ")}</small>`
                   : ""
               }
             </td>
             <td>${labelList(a.labels)}</td>
             <td>${value(a.value)}</td>
-            <td>${when(a.state === "firing" ? (a.fired_at ?? a.active_at) : a.active_at)}</td>
+            <td>${time(a.state === "firing" ? (a.fired_at ?? a.active_at) : a.active_at)}</td>
             <td>${silenceForm(deps, c, { alert: a.id })}</td>
           </tr>`,
       ),
@@ -82,7 +88,7 @@ function registerAlertsScreen(deps: AlertsDeps): void {
             <td>${labelList(s.matchers)}</td>
             <td>${s.created_by}</td>
             <td class="reason">${s.comment}</td>
-            <td>${when(s.ends_at)}</td>
+            <td>${time(s.ends_at)}</td>
             <td>${unsilenceButton(deps, c, s.id)}</td>
           </tr>`,
       ),
@@ -100,8 +106,8 @@ function registerAlertsScreen(deps: AlertsDeps): void {
           html`<tr>
             <td>${link(a.id, a.rule)}</td>
             <td>${labelList(a.labels)}</td>
-            <td>${when(a.active_at)}</td>
-            <td>${when(a.resolved_at)}</td>
+            <td>${time(a.active_at)}</td>
+            <td>${time(a.resolved_at)}</td>
           </tr>`,
       ),
       "No alert has resolved yet (resolved alerts are kept 30 days by default).",
@@ -123,7 +129,7 @@ function registerAlertsScreen(deps: AlertsDeps): void {
     const alert = await alerts.show(c.req.param("id")!);
     if (!alert) return html`<p class="empty">No such alert (resolved alerts are pruned).</p>`;
     return html`<section class="panel">
-        <h2>${alert.rule} ${mark(alert.state)}</h2>
+        <h2>${alert.rule} ${badge(alert.state)}</h2>
         <dl>
           <dt>labels</dt>
           <dd>${labelList(alert.labels)}</dd>
@@ -132,11 +138,11 @@ function registerAlertsScreen(deps: AlertsDeps): void {
           <dt>value</dt>
           <dd>${value(alert.value)}</dd>
           <dt>active since</dt>
-          <dd>${when(alert.active_at)}</dd>
+          <dd>${time(alert.active_at)}</dd>
           <dt>fired</dt>
-          <dd>${when(alert.fired_at)}</dd>
+          <dd>${time(alert.fired_at)}</dd>
           <dt>resolved</dt>
-          <dd>${when(alert.resolved_at)}</dd>
+          <dd>${time(alert.resolved_at)}</dd>
         </dl>
         ${alert.state === "resolved" ? "" : silenceForm(deps, c, { alert: alert.id })}
       </section>
@@ -158,11 +164,11 @@ function notificationTable(
     rows.map(
       (n) =>
         html`<tr data-notification="${n.id}">
-          <td>${when(n.sent_at ?? n.created_at)}</td>
+          <td>${time(n.sent_at ?? n.created_at)}</td>
           <td>${n.receiver}</td>
-          <td>${mark(n.status)}</td>
+          <td>${badge(n.status)}</td>
           <td>${n.alert_ids.map((id) => html`${link(id, id)} `)}</td>
-          <td>${mark(n.delivery, n.delivery === "sent" ? "pass" : n.delivery)}</td>
+          <td>${badge(n.delivery, n.delivery === "sent" ? "pass" : n.delivery)}</td>
           <td>${n.attempts}</td>
           <td>${n.last_error ?? "—"}</td>
         </tr>`,

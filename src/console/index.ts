@@ -31,5 +31,5 @@ export type {
   ConsoleContext,
   ConsoleRouter,
 } from "./console-router.js";
-export { actionButton, allowed, definePanel, type ScreenDeps } from "./screen-kit.js";
-export { html, table, type Html } from "./html.js";
+export { actionButton, allowed, currentPage, definePanel, type ScreenDeps } from "./screen-kit.js";
+export { badge, html, table, time, type Html } from "./html.js";
