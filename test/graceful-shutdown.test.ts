@@ -135,8 +135,14 @@ test("SIGTERM under keep-alive load: readiness fails first, in-flight requests f
       "embedded_postgres",
     ],
   );
-  assert.ok(phases.every((p) => typeof p.duration_ms === "number" && p.ok === true));
-  assert.ok((phases.find((p) => p.phase === "drain_delay")?.duration_ms as number) >= 1000);
+  assert.ok(
+    phases.every((p) => typeof p.duration_ms === "number" && p.ok === true),
+    `every phase ok: ${JSON.stringify(phases)}`,
+  );
+  assert.ok(
+    (phases.find((p) => p.phase === "drain_delay")?.duration_ms as number) >= 1000,
+    `the drain delay waited: ${JSON.stringify(phases)}`,
+  );
   assert.ok(lines.some((l) => l.msg === "shutdown complete"));
 });
 
