@@ -130,6 +130,15 @@ function drainDelay(config: BaseConfig, env: Record<string, string | undefined>)
   return config.OPSKIT_SHUTDOWN_DRAIN_DELAY;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits at least `ms` by the monotonic clock. A timer alone can fire a few
+ * milliseconds early against it on a busy loop (libuv counts from the loop's
+ * cached time), and a drain delay cut short lets a load balancer route to a
+ * server that is about to stop accepting.
+ */
+async function delay(ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  for (let left = ms; left > 0; left = end - performance.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
+  }
 }
