@@ -11,6 +11,13 @@ const consoleUser = v.custom({
     "name:role:password with role viewer, operator or admin and a password of 12+ characters",
 });
 
+// idpRole:consoleRole, for the console's single sign-on (src/console/console-sso.ts).
+const ssoRole = v.custom({
+  schema: z.string().regex(/^[^:\s]{1,200}:(viewer|operator|admin)$/),
+  type: "idpRole:consoleRole",
+  expected: "idpRole:viewer|operator|admin, e.g. manager:admin",
+});
+
 // name:scrypt-hash:role (the auth area parses them: src/auth/basic-credentials.ts).
 const basicUser = v.custom({
   schema: z.string().regex(/^[A-Za-z0-9._@-]{1,64}:scrypt\$[^:]+:[A-Za-z0-9._-]{1,64}$/),
@@ -285,6 +292,13 @@ export const baseManifest = defineManifest({
       secret: true,
       description:
         "Console logins by name and password: name:role:password entries, comma-separated; role viewer, operator or admin; passwords of 12 characters or more, or their hash from opskit console hash-password.",
+    }),
+    OPSKIT_CONSOLE_SSO_ROLES: v.list({
+      item: ssoRole,
+      optional: true,
+      description:
+        "Console single sign-on: the login form also takes bearer tokens the service's auth accepts (OPSKIT_AUTH_*), granting the console role mapped from the token's roles (the strongest wins); idpRole:viewer|operator|admin entries, comma-separated.",
+      example: "manager:admin,staff:viewer",
     }),
     OPSKIT_CONSOLE_SESSION_TTL: v.duration({
       default: "8h",

@@ -7,6 +7,7 @@ import { withTransaction, type Pool } from "../db/index.js";
 import { isOpskitError } from "../errors.js";
 import type { Logger } from "../log/index.js";
 import type { ConsoleCredentials } from "./console-credentials.js";
+import { looksLikeJwt, ssoIdentity, type ConsoleSso } from "./console-sso.js";
 import {
   readForm,
   safeReturn,
@@ -46,6 +47,8 @@ export type LoginContext = Parameters<Parameters<ConsoleRouter["raw"]>[3]>[0];
 
 export interface LoginDeps {
   credentials: ConsoleCredentials;
+  /** The identity provider's tokens, when single sign-on is configured. */
+  sso: ConsoleSso | undefined;
   pool: Pool;
   ttlMs: number;
   secure: (c: LoginContext) => boolean;
@@ -169,9 +172,12 @@ export function registerLogin(
         429,
       );
     }
+    const token = form.token ?? "";
     const identity = name
       ? await deps.credentials.verifyPassword(name, form.password ?? "")
-      : deps.credentials.verifyToken(form.token ?? "");
+      : deps.sso && looksLikeJwt(token)
+        ? await ssoIdentity(deps.sso, token)
+        : deps.credentials.verifyToken(token);
     if (!identity) {
       const refusing = deps.throttle.fail(address);
       await router.audit({

@@ -1,4 +1,7 @@
-import { API_ROLES, type ServicePart } from "../service-part.js";
+import { createAuth } from "../auth/index.js";
+import { OpskitError } from "../errors.js";
+import { API_ROLES, type PartContext, type ServicePart } from "../service-part.js";
+import { parseSsoRoles, type ConsoleSso } from "./console-sso.js";
 import { consoleConfig } from "./console-config.js";
 import { createConsole, type Console } from "./create-console.js";
 
@@ -31,6 +34,7 @@ export function consolePart(
         : undefined,
     start(ctx) {
       if (!ctx.config.OPSKIT_CONSOLE) return undefined;
+      const sso = consoleSso(ctx);
       const console = createConsole({
         pool: ctx.pool,
         log: ctx.log,
@@ -40,6 +44,7 @@ export function consolePart(
         migrationSources: [...ctx.migrations],
         secrets: ctx.secrets,
         inboxSecretIds: options.inboxSecretIds?.(),
+        ...(sso ? { sso } : {}),
         screens: ctx.screens,
       });
       if (!console.enabled) {
@@ -54,4 +59,23 @@ export function consolePart(
     },
   };
   return { part, console: () => made };
+}
+
+/**
+ * The console's single sign-on from OPSKIT_CONSOLE_SSO_ROLES: the service's
+ * own bearer-token verification (OPSKIT_AUTH_*), with the role map. None
+ * when no role map is set; refused at boot when one is set and the service
+ * verifies no bearer tokens.
+ */
+function consoleSso(ctx: PartContext): ConsoleSso | undefined {
+  const entries = ctx.config.OPSKIT_CONSOLE_SSO_ROLES;
+  if (!entries?.length) return undefined;
+  const verifier = createAuth(ctx.config, { log: ctx.log, realm: "console" }).verifier;
+  if (!verifier) {
+    throw new OpskitError(
+      "AUTH_CONFIG_INVALID",
+      "OPSKIT_CONSOLE_SSO_ROLES is set but no bearer token can be verified: set OPSKIT_AUTH_JWT_SECRET or OPSKIT_AUTH_JWKS_URL.",
+    );
+  }
+  return { verify: (token) => verifier.verify(token), roles: parseSsoRoles(entries) };
 }

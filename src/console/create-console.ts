@@ -33,6 +33,7 @@ import { isHttpsRequest } from "./request-origin.js";
 import type { ScreenDeps } from "./screen-kit.js";
 import { BUILT_IN_SCREENS } from "./screens.js";
 import { findConsoleSession } from "./sql/console-sessions.js";
+import type { ConsoleSso } from "./console-sso.js";
 
 /**
  * `S` is the service's own screens (`screens`), so that `permissions` and
@@ -75,6 +76,8 @@ export interface ConsoleOptions<S extends readonly ConsoleScreen[] = readonly []
   inboxSecretIds?: ReadonlyMap<string, readonly string[]>;
   /** Failed logins allowed per client address (default 10 per 15 minutes). */
   loginThrottle?: LoginThrottleOptions;
+  /** Single sign-on: the login form also takes the identity provider's tokens (console-sso.ts). */
+  sso?: ConsoleSso;
 }
 
 /** `A`: every action name of this console (the built-in ones and those of its added screens). */
@@ -185,7 +188,7 @@ export function createConsole(options: ConsoleOptions<readonly ConsoleScreen[]>)
   mountConsoleAssets(app);
 
   app.use("*", async (c, next) => {
-    if (!credentials.configured) {
+    if (!credentials.configured && !options.sso) {
       return c.html(
         renderMessagePage({
           title: "Console not configured",
@@ -213,6 +216,7 @@ export function createConsole(options: ConsoleOptions<readonly ConsoleScreen[]>)
   });
   registerLogin(router, app, {
     credentials,
+    sso: options.sso,
     pool: options.pool,
     ttlMs,
     secure: (c) => isHttpsRequest(c, options.trustProxy === true),
@@ -235,7 +239,7 @@ export function createConsole(options: ConsoleOptions<readonly ConsoleScreen[]>)
   for (const screen of screens) screen.register(deps);
   const interval = options.sampleIntervalMs ?? 10_000;
   const sampler =
-    credentials.configured && interval > 0
+    (credentials.configured || options.sso !== undefined) && interval > 0
       ? createBacklogSampler(options.pool, log, interval)
       : undefined;
 
@@ -243,7 +247,7 @@ export function createConsole(options: ConsoleOptions<readonly ConsoleScreen[]>)
     app,
     actions: router.actions,
     developmentToken: credentials.developmentToken,
-    enabled: credentials.configured,
+    enabled: credentials.configured || options.sso !== undefined,
     close: async () => sampler?.stop(),
   };
 }

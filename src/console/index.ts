@@ -17,6 +17,7 @@ export {
 export { DEFAULT_PERMISSIONS, resolvePermissions } from "./default-permissions.js";
 export type { ConsoleEnv } from "./console-router.js";
 export { consoleConfig } from "./console-config.js";
+export { looksLikeJwt, parseSsoRoles, ssoIdentity, type ConsoleSso } from "./console-sso.js";
 export { consolePart, CONSOLE_PATH, type ConsolePart } from "./console-part.js";
 // A service's own screens (`createConsole({ screens })`): the contract and the kit they are built with.
 export {
