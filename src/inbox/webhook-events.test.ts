@@ -25,13 +25,15 @@ test("an inbox fires webhook.stored after the commit, webhook.duplicate and webh
     });
     await inbox.register();
     const seen: { event: keyof WebhookEvents; payload: unknown; stored?: unknown }[] = [];
-    inbox.on("webhook.stored", async (e) => {
-      // The event row must be visible to another connection when the event fires.
-      seen.push({
-        event: "webhook.stored",
-        payload: e,
-        stored: (await findInboxEvent(pool, e.eventId))?.dedupe_key,
-      });
+    const lookups: Promise<void>[] = [];
+    inbox.on("webhook.stored", (e) => {
+      // Recorded in firing order; the event row must be visible to another
+      // connection when the event fires (the lookup starts here, at once).
+      const entry: (typeof seen)[number] = { event: "webhook.stored", payload: e };
+      seen.push(entry);
+      lookups.push(
+        findInboxEvent(pool, e.eventId).then((row) => void (entry.stored = row?.dedupe_key)),
+      );
     });
     inbox.on(
       "webhook.duplicate",
@@ -57,6 +59,7 @@ test("an inbox fires webhook.stored after the commit, webhook.duplicate and webh
         body: Buffer.from("{}"),
         requestId: "r5",
       });
+      await Promise.all(lookups);
       assert.deepEqual(seen, [
         {
           event: "webhook.stored",
