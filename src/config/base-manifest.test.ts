@@ -48,6 +48,7 @@ test("the base manifest's defaults with an empty environment", () => {
       OPSKIT_CONSOLE_VIEWER_TOKENS: undefined,
       OPSKIT_CONSOLE_USERS: undefined,
       OPSKIT_CONSOLE_SESSION_TTL: 28_800_000,
+      OPSKIT_CONSOLE_SSO_ROLES: undefined,
       OPSKIT_CONSOLE_TRUST_PROXY: false,
       OPSKIT_CONSOLE_BULK_CAP: 1000,
       OPSKIT_AUTH_JWT_SECRET: undefined,
