@@ -1,5 +1,6 @@
 import type { Pool } from "../db/index.js";
 import type { Logger } from "../log/index.js";
+import { startPeriodicTask } from "../periodic-task.js";
 import { sampleBacklog } from "./sql/sample-backlog.js";
 
 export interface BacklogSampler {
@@ -13,22 +14,11 @@ export interface BacklogSampler {
  * nothing else depends on it.
  */
 export function createBacklogSampler(pool: Pool, log: Logger, intervalMs: number): BacklogSampler {
-  let running: Promise<void> | undefined;
-  const sample = () => {
-    running ??= sampleBacklog(pool)
-      .then(() => undefined)
-      .catch((error: unknown) => log.warn({ err: error }, "console backlog sample failed"))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(sample, intervalMs);
-  timer.unref();
-  sample();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const task = startPeriodicTask({
+    intervalMs,
+    immediate: true,
+    run: () => sampleBacklog(pool),
+    onError: (error) => log.warn({ err: error }, "console backlog sample failed"),
+  });
+  return { stop: task.stop };
 }
