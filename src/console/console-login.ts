@@ -10,6 +10,7 @@ import type { ConsoleCredentials } from "./console-credentials.js";
 import { looksLikeJwt, ssoIdentity, type ConsoleSso } from "./console-sso.js";
 import {
   readForm,
+  refusal,
   safeReturn,
   sameToken,
   SESSION_COOKIE,
@@ -17,7 +18,7 @@ import {
   type ConsoleRouter,
 } from "./console-router.js";
 import { html } from "./html.js";
-import { renderBarePage, renderMessagePage } from "./layout.js";
+import { renderBarePage } from "./layout.js";
 import type { LoginThrottle } from "./login-throttle.js";
 import type { Permissions } from "./permissions.js";
 import { invalidField } from "./request-input.js";
@@ -139,15 +140,7 @@ export function registerLogin(
         requestId,
         result: "denied: invalid input",
       });
-      return c.html(
-        renderMessagePage({
-          title: "Bad request",
-          text: problem,
-          basePath,
-          nonce: c.get("secureHeadersNonce"),
-        }),
-        400,
-      );
+      return refusal(c, basePath, 400, "Bad request", problem);
     }
     const formCookie = getCookie(c, deps.secure(c) ? HOST_LOGIN_COOKIE : LOGIN_COOKIE);
     if (!sameToken(form._csrf, formCookie ?? "\0")) {

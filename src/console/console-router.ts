@@ -188,6 +188,20 @@ function wellFormed(text: string): string {
   );
 }
 
+/** A refused request's page: the message in the console's layout, with its status. */
+export function refusal(
+  c: ConsoleContext,
+  basePath: string,
+  status: RefusalStatus,
+  title: string,
+  text: string,
+): Response | Promise<Response> {
+  return c.html(
+    renderMessagePage({ title, text, basePath, nonce: c.get("secureHeadersNonce") }),
+    status,
+  );
+}
+
 export function createConsoleRouter<A extends string>(
   options: ConsoleRouterOptions,
 ): ConsoleRouter<A> {
@@ -206,10 +220,7 @@ export function createConsoleRouter<A extends string>(
   };
 
   const refuse = (c: ConsoleContext, status: RefusalStatus, title: string, text: string) =>
-    c.html(
-      renderMessagePage({ title, text, basePath, nonce: c.get("secureHeadersNonce") }),
-      status,
-    );
+    refusal(c, basePath, status, title, text);
 
   /** A read route's guard: its path parameters, and a known error (a bad filter) as its own status. */
   const read = async (c: ConsoleContext, render: () => Promise<Response>): Promise<Response> => {

@@ -13,6 +13,7 @@ import { createConsoleCredentials, type CredentialsInput } from "./console-crede
 import { clientAddress, LOGIN_PERMISSIONS, registerLogin } from "./console-login.js";
 import {
   createConsoleRouter,
+  refusal,
   SESSION_COOKIE,
   type ConsoleContext,
   type ConsoleEnv,
@@ -153,16 +154,7 @@ export function createConsole(options: ConsoleOptions<readonly ConsoleScreen[]>)
     let problem: string | undefined;
     for (const [name, values] of Object.entries(c.req.queries()))
       for (const value of values) problem ??= invalidField({ [name]: value }, "query field");
-    if (problem)
-      return c.html(
-        renderMessagePage({
-          title: "Bad request",
-          text: problem,
-          basePath,
-          nonce: c.get("secureHeadersNonce"),
-        }),
-        400,
-      );
+    if (problem) return refusal(c as ConsoleContext, basePath, 400, "Bad request", problem);
     await next();
   });
   app.onError((error, c) => {
