@@ -1,3 +1,5 @@
+import type { QueryConfigLike } from "../db/index.js";
+
 /**
  * Reads a Postgres statement as the server's lexer does, far enough to find
  * its `$n` parameters and what it does: string constants ('…', E'…' with
@@ -222,7 +224,7 @@ export function returnsRows(text: string): boolean {
 
 /** The text and values of a `query(text, values)` or `query({ text, values })` call. */
 export function statementOf(
-  query: string | { text: string; values?: unknown[] },
+  query: string | QueryConfigLike,
   values?: unknown[],
 ): { text: string; values: unknown[] } {
   const text = typeof query === "string" ? query : query.text;
