@@ -120,6 +120,12 @@ export function executorContract(harness: OrmHarness): void {
           3,
         );
         assert.deepEqual(await admin.rescue(), { retried: 0, dead: 0, cancelled: 0 });
+        // The operator's writes on the same transaction (resume selects a void function).
+        await admin.pause("default");
+        await admin.setConcurrency("default", 4);
+        await admin.resume("default");
+        assert.equal(await admin.cancel(many[0]!.id), "cancelled");
+        assert.equal(await admin.retryDead(job.id), false);
         const inbox = createInboxAdmin(tx.executor);
         assert.deepEqual(await inbox.findEventsByDedupeKey("none"), []);
         // Outside the transaction nothing is visible yet.
@@ -134,7 +140,16 @@ export function executorContract(harness: OrmHarness): void {
       assert.deepEqual(rows, [
         { ref: "A-1", total: BIG.toString(), details: { gift: true, to: "Zoë" } },
       ]);
-      assert.equal(await count(pool, "select 1 from opskit.jobs"), 3);
+      // One of the three was cancelled in the transaction: it moved to the history.
+      assert.equal(await count(pool, "select 1 from opskit.jobs"), 2);
+      assert.deepEqual(
+        (
+          await pool.query(
+            "select paused, concurrency from opskit.job_queues where name = 'default'",
+          )
+        ).rows,
+        [{ paused: false, concurrency: 4 }],
+      );
       assert.equal(
         await count(pool, "select 1 from opskit.audit_log where action = 'orders.create'"),
         1,
