@@ -17,7 +17,14 @@ export type SqlPart =
   | { kind: "param"; index: number; text: string };
 
 const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
-const DOLLAR_TAG = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;
+// Sticky: matched at a position, without copying the rest of the statement.
+const PARAM = /\$([0-9]+)/y;
+const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+
+function matchAt(pattern: RegExp, text: string, at: number): RegExpExecArray | null {
+  pattern.lastIndex = at;
+  return pattern.exec(text);
+}
 
 /** Splits `text` into code, quoted parts and `$n` parameters, in order. */
 export function scanSql(text: string): SqlPart[] {
@@ -48,8 +55,8 @@ export function scanSql(text: string): SqlPart[] {
     } else if (c === "/" && next === "*") {
       quoted(endOfBlockComment(text, i));
     } else if (c === "$" && !IDENT_CHAR.test(before)) {
-      const digits = /^\$([0-9]+)/.exec(text.slice(i));
-      const tag = DOLLAR_TAG.exec(text.slice(i));
+      const digits = matchAt(PARAM, text, i);
+      const tag = digits ? null : matchAt(DOLLAR_TAG, text, i);
       if (digits) {
         flush();
         parts.push({ kind: "param", index: Number(digits[1]) - 1, text: digits[0] });
