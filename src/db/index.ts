@@ -7,6 +7,7 @@ export {
 export { describeConnectionTarget } from "./connection-target.js";
 export { checkDatabase, type CheckDatabaseOptions, type DatabaseInfo } from "./check-database.js";
 export { mapDbError, isDependencyFailure } from "./map-db-error.js";
+export { findDatabaseError, type FoundDatabaseError } from "./database-error.js";
 export {
   withTransaction,
   type IsolationLevel,
@@ -22,5 +23,5 @@ export {
 export { statementSummary, type DbLogger, type SlowQuery } from "./slow-query.js";
 export { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
 export { digestDatabase, type DatabaseDigest } from "./database-digest.js";
-export type { Queryable } from "./queryable.js";
+export type { Queryable, QueryConfigLike, QueryResultLike } from "./queryable.js";
 export { withClient, type WithClientOptions } from "./with-client.js";

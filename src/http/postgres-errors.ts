@@ -1,3 +1,4 @@
+import { findDatabaseError } from "../db/index.js";
 import type { ErrorCode } from "../errors.js";
 
 /** A database error that the request caused, as the client is told it. */
@@ -63,6 +64,10 @@ const DATA_MESSAGES: Record<string, string> = {
  * existing row); this is the net under every handler of every service, so
  * that input never becomes a 500.
  *
+ * The error is found however the library wrapped it (pg, Kysely, Knex,
+ * Drizzle's `DrizzleQueryError`, Prisma's P2002/P2010 with its driver
+ * adapter's SQLSTATE): see `findDatabaseError` in opskit/db.
+ *
  * The message is fixed per SQLSTATE: Postgres's own text names tables,
  * columns, constraints and (for 23505, 22P02) the values, none of which may
  * reach a client.
@@ -72,8 +77,8 @@ const DATA_MESSAGES: Record<string, string> = {
  */
 export function postgresClientError(thrown: unknown): PostgresClientError | undefined {
   const error = findDatabaseError(thrown);
-  if (error?.code === undefined) return undefined;
-  const sqlstate = error.code;
+  if (error === undefined) return undefined;
+  const sqlstate = error.sqlstate;
   const integrity = INTEGRITY[sqlstate];
   if (integrity) return { ...integrity, sqlstate, constraint: error.constraint };
   if (sqlstate.startsWith("22")) {
@@ -84,25 +89,6 @@ export function postgresClientError(thrown: unknown): PostgresClientError | unde
       sqlstate,
       constraint: undefined,
     };
-  }
-  return undefined;
-}
-
-interface DatabaseErrorShape {
-  code: string;
-  severity: string;
-  constraint?: string;
-}
-
-// By shape, not `instanceof pg.DatabaseError`: a service may run its own copy of pg.
-function findDatabaseError(thrown: unknown): DatabaseErrorShape | undefined {
-  let current = thrown;
-  for (let depth = 0; depth < 5 && current !== null && typeof current === "object"; depth++) {
-    const { code, severity } = current as Partial<DatabaseErrorShape>;
-    if (typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
-      return current as DatabaseErrorShape;
-    }
-    current = (current as { cause?: unknown }).cause;
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from "../db/index.js";
+import type { Queryable } from "../db/index.js";
 import { rescueExpiredJobs, type RescueResult } from "./rescue-expired-jobs.js";
 import { scheduleStatuses, type ScheduleStatus } from "./schedule-status.js";
 import { countRecentDeadJobs } from "./sql/count-recent-dead-jobs.js";
@@ -112,7 +112,7 @@ export interface JobsAdmin {
  * const dead = await jobs.list({ state: "dead", queue: "mail" }, { limit: 50 });
  * for (const job of dead) await jobs.retryDead(job.id);
  */
-export function createJobsAdmin(db: Pool | PoolClient): JobsAdmin {
+export function createJobsAdmin(db: Queryable): JobsAdmin {
   return {
     installed: () => jobTablesExist(db),
     stats: () => jobStats(db),

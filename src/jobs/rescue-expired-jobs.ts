@@ -1,4 +1,4 @@
-import { withTransaction, type Pool, type PoolClient } from "../db/index.js";
+import { withTransaction, type Pool, type PoolClient, type Queryable } from "../db/index.js";
 import type { Settlement } from "./job.js";
 import { findExpiredLeases } from "./sql/maintain-jobs.js";
 import { settleJobs } from "./sql/settle-jobs.js";
@@ -14,13 +14,15 @@ export interface RescueResult {
  * the database for longer than the lease) are settled as if their attempt
  * had failed: back to ready at once, dead after their last attempt, or
  * cancelled when that was requested. Given a pool it runs in its own
- * transaction; given a client it joins the caller's.
+ * transaction; given a client it joins the caller's; given any other
+ * executor (an ORM's transaction, opskit/orm/*) it runs its statements
+ * there, so that executor should be a transaction's.
  */
 export async function rescueExpiredJobs(
-  db: Pool | PoolClient,
+  db: Queryable,
   options: { keepHistory?: boolean; limit?: number } = {},
 ): Promise<RescueResult> {
-  return withTransaction(db, async (tx) => {
+  return inTransactionOf(db, async (tx) => {
     const expired = await findExpiredLeases(tx, options.limit ?? 1_000);
     const now = new Date();
     const settlements: Settlement[] = expired.map((job) => ({
@@ -53,4 +55,9 @@ export async function rescueExpiredJobs(
     }
     return result;
   });
+}
+
+function inTransactionOf<T>(db: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  const pg = typeof (db as Partial<Pool>).connect === "function";
+  return pg ? withTransaction(db as Pool | PoolClient, fn) : fn(db);
 }

@@ -11,12 +11,13 @@ export async function pauseQueue(db: Queryable, queue: string): Promise<void> {
 
 /** Resumes a paused queue and wakes its workers. */
 export async function resumeQueue(db: Queryable, queue: string): Promise<void> {
+  // A count, not the void itself: Prisma's raw queries cannot read a void column (opskit/orm/prisma).
   await db.query(
     `with q as (
        insert into opskit.job_queues (name, paused) values ($1, false)
        on conflict (name) do update set paused = false, updated_at = now()
      )
-     select opskit.notify_jobs($1)`,
+     select count(opskit.notify_jobs($1)) as woken`,
     [queue],
   );
 }
