@@ -10,8 +10,6 @@ import {
 } from "./native-history.js";
 import { prismaChecksum, prismaChecksumMatches } from "./prisma-history.js";
 
-export { versionOf } from "./migration-versions.js";
-
 /** A directory of migrations and the name its history rows carry. */
 export interface MigrationSource {
   /** `opskit` for the toolkit's own schema, `app` for the service's. */
