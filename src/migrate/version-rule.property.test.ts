@@ -89,3 +89,34 @@ test("same-day letter versions are distinct and ordered by the letter; a non-suf
     "20240312b_y",
   ]);
 });
+
+test("a fresh database runs same-day letter versions in letter order (b uses what a creates)", async () => {
+  const dir = path.join(root, "letters");
+  await mkdir(dir);
+  await writeFile(
+    path.join(dir, "20240312b_backfill_orders.sql"),
+    "insert into letter_orders (state) values ('new');",
+  );
+  await writeFile(
+    path.join(dir, "20240312a_add_orders.sql"),
+    "create table letter_orders (state letter_state);",
+  );
+  await writeFile(
+    path.join(dir, "20240312_types.sql"),
+    "create type letter_state as enum ('new');",
+  );
+  const lint = await lintMigrations({ dirs: [dir] });
+  assert.deepEqual(
+    lint.findings.filter((f) => f.severity === "error"),
+    [],
+  );
+  const { error, results } = await migrate({
+    connectionString: db.url,
+    sources: [{ source: "letters", dir }],
+  });
+  assert.equal(error, undefined);
+  assert.deepEqual(
+    results.map((r) => r.name),
+    ["20240312_types.sql", "20240312a_add_orders.sql", "20240312b_backfill_orders.sql"],
+  );
+});
