@@ -8,7 +8,7 @@ import {
   type HistoryKind,
   type NativeRecord,
 } from "./native-history.js";
-import { prismaChecksum, prismaChecksumMatches } from "./prisma-history.js";
+import { OPSKIT_STARTED_LOG, prismaChecksum, prismaChecksumMatches } from "./prisma-history.js";
 
 /** A directory of migrations and the name its history rows carry. */
 export interface MigrationSource {
@@ -169,7 +169,10 @@ export async function planMigrations(
         ...(row ? { appliedAt: row.applied_at, appliedBy: row.applied_by } : {}),
       };
       const started = partial.get(key);
-      if (record?.state === "failed" && !started) {
+      // A started row opskit wrote itself for a no-transaction file is resumed
+      // from opskit's own progress (none: from its first statement).
+      const ownRun = record?.state === "failed" && record.logs === OPSKIT_STARTED_LOG;
+      if (record?.state === "failed" && !started && !ownRun) {
         files.push({ ...base, state: "failed" });
         continue;
       }

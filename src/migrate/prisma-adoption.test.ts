@@ -271,3 +271,44 @@ test("a fresh database with a Prisma folder gets _prisma_migrations as Prisma cr
     await db.drop();
   }
 });
+
+test("a no-transaction folder writes a started row first, as Prisma does; opskit resumes its own", async () => {
+  const db = await createTestDatabase({ empty: true });
+  try {
+    const dir = await dirs.dir("concurrently", {
+      ...HISTORY,
+      "20240313a_indexes/migration.sql":
+        "-- opskit:no-transaction\nCREATE INDEX CONCURRENTLY orders_total ON orders (total);\nCREATE INDEX CONCURRENTLY orders_bad ON orders (nosuch);\n",
+    });
+    const sources = [{ source: "app", dir }];
+    const failed = await migrate({ connectionString: db.url, sources });
+    assert.equal(failed.error?.code, "MIGRATION_FAILED");
+    const open = await queryRows<{ finished: boolean; rolled_back: boolean }>(
+      db.url,
+      `select finished_at is not null as finished, rolled_back_at is not null as rolled_back
+         from _prisma_migrations where migration_name = '20240313a_indexes'`,
+    );
+    assert.deepEqual(
+      open,
+      [{ finished: false, rolled_back: false }],
+      "Prisma would call it failed",
+    );
+    const status = await migrationStatus({ connectionString: db.url, sources });
+    assert.equal(status.files.at(-1)?.state, "partial");
+    await writeFile(
+      path.join(dir, "20240313a_indexes", "migration.sql"),
+      "-- opskit:no-transaction\nCREATE INDEX CONCURRENTLY orders_total ON orders (total);\nCREATE INDEX CONCURRENTLY orders_id ON orders (id);\n",
+    );
+    const resumed = await migrate({ connectionString: db.url, sources });
+    assert.equal(resumed.error, undefined);
+    const rows = await queryRows<{ finished: boolean; logs: string | null; checksum: string }>(
+      db.url,
+      `select finished_at is not null as finished, logs, checksum from _prisma_migrations
+        where migration_name = '20240313a_indexes'`,
+    );
+    const text = await readFile(path.join(dir, "20240313a_indexes", "migration.sql"));
+    assert.deepEqual(rows, [{ finished: true, logs: null, checksum: sha256(text) }]);
+  } finally {
+    await db.drop();
+  }
+});

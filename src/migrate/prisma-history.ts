@@ -111,6 +111,15 @@ export async function insertPrismaApplied(
   );
 }
 
+/**
+ * What opskit writes in `logs` of the started row of a file it runs
+ * statement by statement: Prisma shows it for a row left unfinished, and
+ * opskit reads it to resume such a file itself (its own progress says where)
+ * instead of calling it failed.
+ */
+export const OPSKIT_STARTED_LOG =
+  "opskit migrate: running statement by statement; `opskit migrate up` resumes it where it stopped";
+
 /** A started row (`finished_at` null) for a file run statement by statement, as Prisma does. */
 export async function insertPrismaStarted(
   client: Queryable,
@@ -120,8 +129,8 @@ export async function insertPrismaStarted(
   await client.query(
     `insert into ${table} (id, checksum, finished_at, migration_name, logs, rolled_back_at,
                            started_at, applied_steps_count)
-     values ($1, $2, null, $3, null, null, now(), 0)`,
-    [randomUUID(), row.checksum, row.name],
+     values ($1, $2, null, $3, $4, null, now(), 0)`,
+    [randomUUID(), row.checksum, row.name, OPSKIT_STARTED_LOG],
   );
 }
 
@@ -132,7 +141,7 @@ export async function finishPrismaRow(
   row: { name: string; checksum: string },
 ): Promise<void> {
   const { rowCount } = await client.query(
-    `update ${table} set finished_at = now(), applied_steps_count = 1, checksum = $2
+    `update ${table} set finished_at = now(), applied_steps_count = 1, checksum = $2, logs = null
       where migration_name = $1 and finished_at is null and rolled_back_at is null`,
     [row.name, row.checksum],
   );
