@@ -312,3 +312,32 @@ test("a no-transaction folder writes a started row first, as Prisma does; opskit
     await db.drop();
   }
 });
+
+test("Prisma's ?schema= in the URL means what it means to Prisma: its table and objects in that schema", async () => {
+  const db = await createTestDatabase({ empty: true });
+  try {
+    const dir = await dirs.dir("schema-param", HISTORY);
+    const url = `${db.url}${db.url.includes("?") ? "&" : "?"}schema=bakery`;
+    const { error } = await migrate({ connectionString: url, sources: [{ source: "app", dir }] });
+    assert.equal(error, undefined);
+    const tables = await queryRows<{ t: string }>(
+      db.url,
+      `select table_schema || '.' || table_name as t from information_schema.tables
+        where table_name in ('orders', '_prisma_migrations') order by 1`,
+    );
+    assert.deepEqual(
+      tables.map((t) => t.t),
+      ["bakery._prisma_migrations", "bakery.orders"],
+    );
+    const status = await migrationStatus({
+      connectionString: url,
+      sources: [{ source: "app", dir }],
+    });
+    assert.deepEqual(
+      status.files.map((f) => f.state),
+      ["applied", "applied"],
+    );
+  } finally {
+    await db.drop();
+  }
+});

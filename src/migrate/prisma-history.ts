@@ -147,3 +147,36 @@ export async function finishPrismaRow(
   );
   if (!rowCount) await insertPrismaApplied(client, table, row);
 }
+
+/**
+ * Prisma's `?schema=NAME` in a connection string: the schema Prisma puts
+ * `_prisma_migrations` and the migrations' unqualified objects in (it sets
+ * `search_path` to it). node-postgres ignores the parameter; the runner's
+ * sessions honour it the way Prisma does, so a Prisma URL means the same to
+ * both.
+ */
+export function prismaSchemaOf(connectionString: string): string | undefined {
+  const m = /[?&]schema=([^&#]*)/.exec(connectionString);
+  if (!m?.[1]) return undefined;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sets the session's search_path to Prisma's `?schema=` when the URL has
+ * one; `create`: creates the schema first when missing, as Prisma's
+ * `migrate deploy` does.
+ */
+export async function applyPrismaSchema(
+  client: Queryable,
+  connectionString: string,
+  create = false,
+): Promise<void> {
+  const schema = prismaSchemaOf(connectionString);
+  if (schema === undefined) return;
+  if (create) await client.query(`create schema if not exists ${pg.escapeIdentifier(schema)}`);
+  await client.query("select set_config('search_path', $1, false)", [pg.escapeIdentifier(schema)]);
+}
