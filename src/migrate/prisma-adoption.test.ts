@@ -5,7 +5,8 @@ import path from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
 import { createTestDatabase } from "../../test/db.js";
-import { migrationDirs, queryRows } from "../../test/helpers.js";
+import { captureOutput, migrationDirs, queryRows } from "../../test/helpers.js";
+import { runCli } from "../cli/index.js";
 import { migrate, migrationStatus } from "./index.js";
 
 const dirs = await migrationDirs();
@@ -336,6 +337,43 @@ test("Prisma's ?schema= in the URL means what it means to Prisma: its table and 
     assert.deepEqual(
       status.files.map((f) => f.state),
       ["applied", "applied"],
+    );
+  } finally {
+    await db.drop();
+  }
+});
+
+test("duplicate versions Prisma already applied: the runner goes on, and lint --database-url agrees", async () => {
+  const db = await createTestDatabase({ empty: true });
+  try {
+    const dir = await dirs.dir("applied-dupes", {
+      "migration_lock.toml": "",
+      "20240312_add_orders/migration.sql": "CREATE TABLE orders (id int);\n",
+      "20240312_backfill/migration.sql": "UPDATE orders SET id = id;\n",
+    });
+    await deployAsPrisma(db.url, dir, ["20240312_add_orders", "20240312_backfill"]);
+    await dirs.dir("applied-dupes", {
+      "20240313a_more/migration.sql": "ALTER TABLE orders ADD COLUMN note text;\n",
+    });
+    const offline = captureOutput();
+    assert.equal(await runCli(["migrate", "lint", dir, "--format", "json"], offline.io), 1);
+    assert.match(offline.out.join(""), /duplicate-version/);
+    const online = captureOutput();
+    assert.equal(
+      await runCli(
+        ["migrate", "lint", dir, "--format", "json", "--database-url", db.url],
+        online.io,
+      ),
+      0,
+    );
+    const { error, results } = await migrate({
+      connectionString: db.url,
+      sources: [{ source: "app", dir }],
+    });
+    assert.equal(error, undefined);
+    assert.deepEqual(
+      results.map((r) => r.name),
+      ["20240313a_more"],
     );
   } finally {
     await db.drop();
