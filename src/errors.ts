@@ -63,7 +63,8 @@ export const ERROR_CODES = {
   },
   MIGRATION_PREVIOUSLY_FAILED: {
     status: 500,
-    summary: "Another tool's history records a migration as failed (started, neither finished nor rolled back).",
+    summary:
+      "Another tool's history records a migration as failed (started, neither finished nor rolled back).",
   },
   MIGRATION_MIXED_TRANSACTION: {
     status: 500,
