@@ -61,6 +61,17 @@ session older than --stale-lock is terminated and audited.`,
         ),
       onStaleLockTerminated: (holder) =>
         io.err(`terminated a stale runner session holding the lock: ${describeHolder(holder)}`),
+      onAdopted: (adopted) => {
+        if (values.json) return;
+        if (adopted.mirrored.length)
+          io.out(
+            `adopted ${adopted.mirrored.length} migration(s) applied by another tool into opskit's history (audited)`,
+          );
+        if (adopted.backfilled.length)
+          io.out(
+            `recorded ${adopted.backfilled.length} migration(s) opskit applied in the other tool's history table`,
+          );
+      },
     });
     if (values.json) io.out(JSON.stringify(outcome));
     else {
