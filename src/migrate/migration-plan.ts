@@ -215,7 +215,9 @@ export async function planMigrations(
     }
   }
   for (const h of history) {
-    if (!seen.has(`${h.source}\0${h.name}`)) missing.push({ source: h.source, name: h.name });
+    const gone = !seen.has(`${h.source}\0${h.name}`);
+    if (gone && !missing.some((m) => m.source === h.source && m.name === h.name))
+      missing.push({ source: h.source, name: h.name });
   }
   return { files, missing, duplicates, sources: described };
 }
