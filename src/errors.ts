@@ -61,6 +61,11 @@ export const ERROR_CODES = {
     status: 500,
     summary: "Two migration files of one directory share a version prefix; refused.",
   },
+  MIGRATION_PREVIOUSLY_FAILED: {
+    status: 500,
+    summary:
+      "Another tool's history records a migration as failed (started, neither finished nor rolled back).",
+  },
   MIGRATION_MIXED_TRANSACTION: {
     status: 500,
     summary: "A migration mixes statements that cannot run in a transaction with ones that can.",

@@ -30,6 +30,7 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
         m.migrateReplay,
         m.migrateAccept,
         m.migrateUnlock,
+        ...(await import("./commands/migrate-history.js")).MIGRATE_HISTORY_COMMANDS,
       ];
     },
   },

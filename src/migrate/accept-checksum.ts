@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { OpskitError } from "../errors.js";
 import { recordAudit } from "../audit/index.js";
 import { createHistorySql, qualified } from "./history.js";
@@ -71,7 +72,23 @@ export async function acceptChecksum(options: AcceptChecksumOptions): Promise<Ac
         returning old.previous`,
         [file.source, file.name, file.checksum],
       );
-      const previous = rows[0]?.previous ?? "";
+      let previous = rows[0]?.previous ?? file.nativeRecord?.checksum ?? "";
+      if (!file.mirrored) {
+        await client.query(
+          `insert into ${qualified("schema_migrations")}
+             (source, name, checksum, duration_ms, run_id, applied_by) values ($1, $2, $3, 0, $4, $5)`,
+          [file.source, file.name, file.checksum, randomUUID(), file.appliedBy ?? "adopted"],
+        );
+      }
+      if (file.native?.kind === "prisma") {
+        // Prisma's row takes Prisma's checksum of the new content, so `prisma migrate status` agrees.
+        previous = file.nativeRecord?.checksum ?? previous;
+        await client.query(
+          `update ${file.native.table} set checksum = $2
+            where migration_name = $1 and finished_at is not null and rolled_back_at is null`,
+          [file.name, file.native.checksum],
+        );
+      }
       await recordAudit(client, {
         actor: options.actor ?? runnerIdentity(),
         action: "migrate.accept_checksum",

@@ -5,6 +5,8 @@ import { qualified } from "./history.js";
 import { describeFailure, type MigrationFailure } from "./migration-failure.js";
 import { migrationChecksum } from "./migration-files.js";
 import type { PreparedMigration } from "./migration-mode.js";
+import { finishPrismaRow, insertPrismaApplied, insertPrismaStarted } from "./prisma-history.js";
+import { insertSupabaseRow } from "./supabase-history.js";
 
 export interface ApplyContext {
   runId: string;
@@ -49,6 +51,7 @@ async function applyTransactional(
       return failure;
     }
     await insertHistory(client, file, ctx, started);
+    await writeNativeRow(client, file, false);
     await client.query("commit");
     return undefined;
   } catch (thrown) {
@@ -87,6 +90,13 @@ async function applyStatementByStatement(
     [file.lockTimeout, file.statementTimeout],
   );
   try {
+    // As Prisma does for every file: a started row first, finished at the
+    // end; a failure in between leaves a row `prisma migrate status` calls failed.
+    if (file.native?.kind === "prisma" && from === 0 && file.nativeRecord?.state !== "failed")
+      await insertPrismaStarted(client, file.native.table, {
+        name: file.name,
+        checksum: file.native.checksum,
+      });
     for (let i = from; i < file.statements.length; i++) {
       const statement = file.statements[i]!;
       try {
@@ -105,6 +115,7 @@ async function applyStatementByStatement(
     }
     await client.query("begin");
     await insertHistory(client, file, ctx, started);
+    await writeNativeRow(client, file, true);
     await client.query(`delete from ${progress} where source = $1 and name = $2`, [
       file.source,
       file.name,
@@ -137,6 +148,27 @@ export async function runStatements(
   return undefined;
 }
 
+/** The other tool's row for a file opskit applied, in the caller's transaction. */
+async function writeNativeRow(
+  client: pg.Client,
+  file: PreparedMigration,
+  started: boolean,
+): Promise<void> {
+  const native = file.native;
+  if (!native) return;
+  if (native.kind === "supabase") {
+    await insertSupabaseRow(
+      client,
+      file.name,
+      file.statements.map((s) => s.sql),
+    );
+    return;
+  }
+  const row = { name: file.name, checksum: native.checksum };
+  if (started) await finishPrismaRow(client, native.table, row);
+  else await insertPrismaApplied(client, native.table, row);
+}
+
 async function insertHistory(
   client: pg.Client,
   file: PreparedMigration,
@@ -145,7 +177,10 @@ async function insertHistory(
 ): Promise<void> {
   await client.query(
     `insert into ${qualified("schema_migrations")}
-       (source, name, checksum, duration_ms, run_id, applied_by) values ($1, $2, $3, $4, $5, $6)`,
+       (source, name, checksum, duration_ms, run_id, applied_by) values ($1, $2, $3, $4, $5, $6)
+     on conflict (source, name) do update
+       set checksum = excluded.checksum, duration_ms = excluded.duration_ms,
+           run_id = excluded.run_id, applied_by = excluded.applied_by, applied_at = now()`,
     [
       file.source,
       file.name,

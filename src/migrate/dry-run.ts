@@ -8,6 +8,7 @@ import type { MigrationFailure } from "./migration-failure.js";
 import { prepareMigration, type PreparedMigration } from "./migration-mode.js";
 import { planMigrations, runnable, type MigrationSource } from "./migration-plan.js";
 import { blockingProblem } from "./runner.js";
+import { applyPrismaSchema } from "./prisma-history.js";
 import { createScratchDatabase } from "../db/index.js";
 import { restoreSequences, snapshotSequences } from "./sequence-state.js";
 
@@ -81,6 +82,7 @@ export async function dryRunMigrations(options: DryRunOptions): Promise<DryRunRe
     options.connectionString,
     { application_name: "opskit-migrate-dry-run" },
     async (client) => {
+      await applyPrismaSchema(client, options.connectionString);
       const status = await planMigrations(client, options.sources);
       const blocked = blockingProblem(status, options.allowOutOfOrder ?? false);
       if (blocked) return report("rolled_back", [], [], blocked);
@@ -117,6 +119,7 @@ export async function dryRunMigrations(options: DryRunOptions): Promise<DryRunRe
           scratch.url,
           { application_name: "opskit-migrate-dry-run" },
           async (copy) => {
+            await applyPrismaSchema(copy, options.connectionString);
             await copy.query(createHistorySql());
             const observed = await observe(copy, files, true);
             return {

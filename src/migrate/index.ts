@@ -8,9 +8,11 @@ export {
   type MigrationResult,
 } from "./runner.js";
 export { migrationStatus } from "./migration-status.js";
+export { compareNames, duplicateVersions, versionOf } from "./migration-versions.js";
 export {
-  versionOf,
   type DuplicateVersion,
+  type NativeTarget,
+  type SourceHistory,
   type MigrationSource,
   type MigrationState,
   type MigrationStatus,
@@ -65,3 +67,15 @@ export { LINT_RULES } from "./lint/rules/all-rules.js";
 export { formatFindings, LINT_FORMATS, type LintFormat } from "./lint/format-findings.js";
 export { migrationsPart, pendingMigrationsPart } from "./migrations-part.js";
 export { pendingMigrationsCheck } from "./pending-migrations-check.js";
+export { type HistoryKind, type NativeRecord } from "./native-history.js";
+export {
+  newMigration,
+  type NamingScheme,
+  type NewMigration,
+  type NewMigrationOptions,
+} from "./new-migration.js";
+export { resolveMigration, type ResolveOptions, type Resolved } from "./resolve-migration.js";
+export { baselineMigrations, type BaselineOptions, type BaselineReport } from "./baseline.js";
+export { schemaSnapshot, diffSnapshots } from "./schema-snapshot.js";
+export { prismaChecksum, prismaChecksumMatches } from "./prisma-history.js";
+export type { Adopted } from "./adopt-history.js";

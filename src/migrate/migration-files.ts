@@ -6,6 +6,8 @@ export interface MigrationFile {
   name: string;
   path: string;
   sql: string;
+  /** The content as read (Prisma's checksum is of these bytes). */
+  raw: string;
   /** SHA-256 of the content with a BOM removed and CRLF turned into LF. */
   checksum: string;
 }

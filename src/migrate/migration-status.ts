@@ -1,4 +1,5 @@
 import { withClient, type Queryable } from "../db/index.js";
+import { applyPrismaSchema } from "./prisma-history.js";
 import { planMigrations, type MigrationSource, type MigrationStatus } from "./migration-plan.js";
 
 /**
@@ -15,6 +16,9 @@ export async function migrationStatus(
   return withClient(
     options.connectionString,
     { application_name: "opskit-migrate-status" },
-    (client) => planMigrations(client, options.sources),
+    async (client) => {
+      await applyPrismaSchema(client, options.connectionString);
+      return planMigrations(client, options.sources);
+    },
   );
 }

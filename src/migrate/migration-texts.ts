@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { sortByName } from "./migration-versions.js";
 
 export interface MigrationText {
   /** File name (`0001_orders.sql`) or, for Prisma's layout, the folder name. */
@@ -8,6 +9,8 @@ export interface MigrationText {
   path: string;
   /** The content with a BOM removed and CRLF turned into LF. */
   sql: string;
+  /** The content as read (Prisma's checksum is of these exact bytes). */
+  raw: string;
 }
 
 export function normaliseSql(sql: string): string {
@@ -41,7 +44,7 @@ export async function readMigrationTexts(dir: string): Promise<MigrationText[]> 
       if (entry.isDirectory()) continue;
       throw error;
     }
-    files.push({ name: entry.name, path: file, sql: normaliseSql(text) });
+    files.push({ name: entry.name, path: file, sql: normaliseSql(text), raw: text });
   }
-  return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sortByName(files);
 }

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { RUNNER_APPLICATION_NAME } from "./migration-lock.js";
+import { applyPrismaSchema } from "./prisma-history.js";
 
 export interface RunnerSessionOptions {
   /**
@@ -52,6 +53,7 @@ export async function openRunnerSession(
     for (const [name, value] of Object.entries(settings)) {
       await client.query("select set_config($1, $2, false)", [name, value]);
     }
+    await applyPrismaSchema(client, connectionString, true);
     return { client, serverVersionNum, settings };
   } catch (error) {
     await client.end().catch(() => undefined);

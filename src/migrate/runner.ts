@@ -21,6 +21,8 @@ import {
   type MigrationStatus,
 } from "./migration-plan.js";
 import { openRunnerSession, type RunnerSessionOptions } from "./runner-session.js";
+import { adoptNativeHistory, ensureNativeTables, type Adopted } from "./adopt-history.js";
+import { failedRowProblem } from "./resolve-advice.js";
 
 export interface MigrateOptions extends RunnerSessionOptions {
   connectionString: string;
@@ -46,6 +48,8 @@ export interface MigrateOptions extends RunnerSessionOptions {
   onLockWait?: (holder: LockHolder | undefined, waitedMs: number) => void;
   onStaleLockTerminated?: (holder: LockHolder) => void;
   onApplied?: (result: MigrationResult) => void;
+  /** Told what was brought over from `_prisma_migrations` / Supabase's table (or back). */
+  onAdopted?: (adopted: Adopted) => void;
 }
 
 export type { MigrationFailure } from "./migration-failure.js";
@@ -117,9 +121,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
           result: "terminated",
         });
       }
-      const status = await planMigrations(client, options.sources);
+      await ensureNativeTables(client, options.sources);
+      let status = await planMigrations(client, options.sources);
       const blocked = blockingProblem(status, options.allowOutOfOrder ?? false);
       if (blocked) return { results, error: blocked };
+      const adopted = await adoptNativeHistory(client, status, runnerIdentity());
+      if (adopted.mirrored.length + adopted.backfilled.length > 0) {
+        options.onAdopted?.(adopted);
+        status = await planMigrations(client, options.sources);
+      }
       const prepared: PreparedMigration[] = [];
       for (const file of runnable(status, options.allowOutOfOrder ?? false)) {
         const ready = await prepareMigration(
@@ -180,6 +190,8 @@ export function blockingProblem(
   status: MigrationStatus,
   allowOutOfOrder: boolean,
 ): MigrationFailure | undefined {
+  const failedRow = status.files.find((f) => f.state === "failed");
+  if (failedRow) return failedRowProblem(failedRow, status);
   const changed = status.files.find((f) => f.state === "changed");
   if (changed) {
     return {
@@ -187,7 +199,11 @@ export function blockingProblem(
       source: changed.source,
       file: changed.name,
       message:
-        `${changed.source}/${changed.name} was changed after it was applied. Restore the applied content and ` +
+        `${changed.source}/${changed.name} was changed after it was applied` +
+        (changed.nativeRecord?.checksum
+          ? ` (its checksum differs from the one ${changed.nativeRecord.checksum.slice(0, 12)}… recorded in _prisma_migrations)`
+          : "") +
+        ". Restore the applied content and " +
         "add a new migration for the change; if the edit is harmless (a comment), accept it with " +
         "`opskit migrate accept`.",
     };
@@ -203,7 +219,8 @@ export function blockingProblem(
       file: duplicate.names.find((n) => state.get(`${duplicate.source}\0${n}`) !== "applied"),
       message:
         `${duplicate.names.join(" and ")} share the version ${duplicate.version}: their order would depend ` +
-        "on the rest of their names. Give the unapplied one a version after the newest file.",
+        "on the rest of their names. Give the unapplied one a version after the newest file " +
+        "(same-day versions take a letter: 20240312a, 20240312b).",
     };
   }
   const outOfOrder = status.files.find((f) => f.state === "out_of_order");

@@ -143,7 +143,7 @@ async function migrationFindings(url: string, dir: string | undefined, findings:
       (f) => f.state === "pending" || f.state === "partial",
     ).length;
     const refused = status.files
-      .filter((f) => f.state === "changed" || f.state === "out_of_order")
+      .filter((f) => f.state === "changed" || f.state === "out_of_order" || f.state === "failed")
       .map((f) => `${f.name} (${f.state})`);
     findings.push({
       check: "migrations",

@@ -31,14 +31,30 @@ function opskitVersion(): string {
   }
 }
 
-async function appliedMigrations(url: string) {
-  const [{ withClient }, { readHistory }] = await Promise.all([
-    import("../../db/index.js"),
-    import("../../migrate/index.js"),
-  ]);
-  return withClient(url, { application_name: "opskit-migrate-lint" }, async (client) =>
-    (await readHistory(client)).map(({ source, name }) => ({ source, name })),
+/**
+ * What the runner counts as applied: opskit's history, and for a Prisma or
+ * Supabase directory its tool's table (read the same way as `migrate up`).
+ */
+async function appliedMigrations(url: string, dirs: string[]) {
+  const [{ withClient }, { readHistory, migrationStatus, toolkitMigrationsDir }] =
+    await Promise.all([import("../../db/index.js"), import("../../migrate/index.js")]);
+  const path = await import("node:path");
+  const sources = [];
+  for (const dir of dirs) {
+    if (!(await stat(dir)).isDirectory()) continue;
+    const source = path.resolve(dir) === path.resolve(toolkitMigrationsDir) ? "opskit" : "app";
+    sources.push({ source, dir });
+  }
+  const status = await migrationStatus({ connectionString: url, sources });
+  const fromStatus = status.files
+    .filter((f) => f.state === "applied" || f.state === "changed")
+    .map(({ source, name }) => ({ source, name }));
+  const fromHistory = await withClient(
+    url,
+    { application_name: "opskit-migrate-lint" },
+    async (client) => (await readHistory(client)).map(({ source, name }) => ({ source, name })),
   );
+  return [...fromStatus, ...fromHistory];
 }
 
 export const migrateLint: Command = {
@@ -49,8 +65,9 @@ export const migrateLint: Command = {
 Each DIR is a migration directory (DIR/*.sql or Prisma's DIR/<name>/migration.sql),
 linted in runner order (directories in the order given, files by name), or a
 single .sql file. --pg-version is the target server (default 15; 14.2 gives a
-minor). With --database-url, files already applied (opskit.schema_migrations)
-are known: objects created by unapplied files count as new.
+minor). With --database-url, files already applied (opskit.schema_migrations,
+and _prisma_migrations or Supabase's table for such a directory) are known:
+objects created by unapplied files count as new.
 Exit 0 when no finding is an error, 1 when one is, 2 on a usage error.`,
   async run(args, io) {
     const { values, positionals } = parse(args, options);
@@ -73,7 +90,7 @@ Exit 0 when no finding is an error, 1 when one is, 2 on a usage error.`,
       if (!found) throw new UsageError(`${dir}: no such directory or file.`);
     }
     const applied = values["database-url"]
-      ? await appliedMigrations(values["database-url"])
+      ? await appliedMigrations(values["database-url"], positionals)
       : undefined;
     const { findings, files } = await lintMigrations({ dirs: positionals, pgVersion, applied });
     const output = formatFindings(findings, format, {

@@ -34,8 +34,10 @@ export const migrateUp: Command = {
 
 Exit 0 when everything is applied, 1 when a migration failed (it is rolled
 back: the database is as it was before that file) or the run was refused
-(changed applied file, duplicate version, out-of-order file, lock timeout,
-transaction-mode pooler). A lock holder that is an idle opskit runner
+(changed applied file, a migration Prisma recorded as failed, duplicate
+version, out-of-order file, lock timeout, transaction-mode pooler). A
+Prisma or Supabase history (_prisma_migrations, supabase_migrations) is
+adopted in place and kept written. A lock holder that is an idle opskit runner
 session older than --stale-lock is terminated and audited.`,
   async run(args, io) {
     const { values } = parse(args, {
@@ -59,6 +61,17 @@ session older than --stale-lock is terminated and audited.`,
         ),
       onStaleLockTerminated: (holder) =>
         io.err(`terminated a stale runner session holding the lock: ${describeHolder(holder)}`),
+      onAdopted: (adopted) => {
+        if (values.json) return;
+        if (adopted.mirrored.length)
+          io.out(
+            `adopted ${adopted.mirrored.length} migration(s) applied by another tool into opskit's history (audited)`,
+          );
+        if (adopted.backfilled.length)
+          io.out(
+            `recorded ${adopted.backfilled.length} migration(s) opskit applied in the other tool's history table`,
+          );
+      },
     });
     if (values.json) io.out(JSON.stringify(outcome));
     else {
@@ -81,18 +94,23 @@ export const migrateStatus: Command = {
 
 States: applied, pending, changed (edited since applied), out_of_order (not
 applied, sorts before an applied file), partial (a non-transactional file
-stopped part-way). Warns when more than one migration is pending (deploy
-them one at a time). Exit 1 when the next run would be refused (changed,
-out of order, duplicate version).`,
+stopped part-way), failed (Prisma recorded it neither finished nor rolled
+back: resolve it with \`opskit migrate resolve\`). A Prisma or Supabase
+directory's own history table is read as the applied history. Warns when
+more than one migration is pending (deploy them one at a time). Exit 1 when
+the next run would be refused (changed, failed, out of order, duplicate
+version).`,
   async run(args, io) {
     const { values } = parse(args, withDir);
     const status = await migrationStatus({
       connectionString: databaseUrl(values),
       sources: migrationSources(values.dir),
     });
-    const pending = status.files.filter((f) => f.state !== "applied" && f.state !== "changed");
+    const pending = status.files.filter(
+      (f) => f.state !== "applied" && f.state !== "changed" && f.state !== "failed",
+    );
     const blocking = status.files.filter(
-      (f) => f.state === "changed" || f.state === "out_of_order",
+      (f) => f.state === "changed" || f.state === "out_of_order" || f.state === "failed",
     );
     const warnings: string[] = [];
     if (pending.length > 1)
@@ -115,6 +133,7 @@ out of order, duplicate version).`,
           })),
           missing: status.missing,
           duplicates: status.duplicates,
+          sources: status.sources,
           warnings,
         }),
       );
@@ -123,6 +142,12 @@ out of order, duplicate version).`,
         const when = f.appliedAt ? `  ${f.appliedAt.toISOString()} by ${f.appliedBy}` : "";
         const part = f.statementsDone === undefined ? "" : ` (${f.statementsDone} statements done)`;
         io.out(`${f.state.padEnd(12)} ${f.source}/${f.name}${part}${when}`);
+      }
+      for (const s of status.sources) {
+        if (s.history !== "opskit")
+          io.out(
+            `${s.source}: ${s.history} history${s.table ? `, read from and kept in ${s.table}` : ""}`,
+          );
       }
       for (const w of warnings) io.err(`warning: ${w}`);
     }

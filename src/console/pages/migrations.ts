@@ -17,6 +17,7 @@ const STATE_KIND: Record<string, string> = {
   partial: "warn",
   changed: "fail",
   out_of_order: "fail",
+  failed: "fail",
 };
 
 /** The migration directories the console reads: the toolkit's own, then the service's. */

@@ -119,7 +119,7 @@ function registerOverviewScreen(deps: ScreenDeps<never>): void {
     const status = await migrationStatus({ db: pool, sources: consoleMigrationSources(deps) });
     const pending = status.files.filter((f) => f.state === "pending" || f.state === "partial");
     const blocking = status.files.filter(
-      (f) => f.state === "changed" || f.state === "out_of_order",
+      (f) => f.state === "changed" || f.state === "out_of_order" || f.state === "failed",
     );
     const migrations = panel({
       id: "migrations",

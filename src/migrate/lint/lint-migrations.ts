@@ -9,6 +9,7 @@ import { readIgnoreComments, type IgnoreComment } from "./ignore-comments.js";
 import type {
   Creation,
   FileContext,
+  HistoryContext,
   LintFile,
   LintFinding,
   LintRule,
@@ -155,6 +156,30 @@ export async function lintMigrations(options: LintOptions): Promise<LintResult> 
       r.endOfFile(base);
     }
   }
+  let historyRule: LintRule = LINT_RULES[0]!;
+  const history: HistoryContext = {
+    files,
+    report(fileIndex, statement, message) {
+      const file = files[fileIndex];
+      if (!file) return;
+      const at = file.parsed?.statements[statement] ?? { line: 1, column: 1 };
+      findings.push({
+        file: file.path,
+        line: at.line,
+        column: at.column,
+        rule: historyRule.id,
+        severity: historyRule.severity,
+        message,
+        fileIndex,
+        statement,
+      });
+    },
+  };
+  for (const r of LINT_RULES) {
+    if (!r.history) continue;
+    historyRule = r;
+    r.history(history);
+  }
   return { findings: applyIgnores(files, findings), files: files.map(describe) };
 }
 
@@ -175,7 +200,9 @@ async function loadFiles(options: LintOptions, pg: PgVersion): Promise<LintFile[
     const info = await stat(dir);
     const found: MigrationText[] = info.isDirectory()
       ? await readMigrationTexts(dir)
-      : [{ name: path.basename(dir), path: dir, sql: normaliseSql(await readFile(dir, "utf8")) }];
+      : await readFile(dir, "utf8").then((raw) => [
+          { name: path.basename(dir), path: dir, sql: normaliseSql(raw), raw },
+        ]);
     for (const f of found) {
       const applied = (options.applied ?? []).some(
         (a) => a.name === f.name && (a.source === undefined || a.source === source),
@@ -183,6 +210,7 @@ async function loadFiles(options: LintOptions, pg: PgVersion): Promise<LintFile[
       const file: LintFile & { error?: Pending } = {
         name: f.name,
         path: f.path,
+        dir,
         source,
         index: files.length,
         applied,

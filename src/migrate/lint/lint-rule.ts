@@ -20,6 +20,8 @@ export interface LintFile {
   /** The path as found (`DIR/0001_x.sql`), used in findings. */
   path: string;
   source: string;
+  /** The directory (or single file) given, as given: versions are unique per directory. */
+  dir: string;
   /** Position in runner order across every directory linted. */
   index: number;
   /** Applied according to the history table (always false without `applied`). */
@@ -85,4 +87,13 @@ export interface LintRule {
   kinds?: string[];
   statement?(ctx: StatementContext): void;
   endOfFile?(ctx: FileContext): void;
+  /** Once, after every file: for what only the whole history shows. */
+  history?(ctx: HistoryContext): void;
+}
+
+export interface HistoryContext {
+  /** Every file, in runner order. */
+  files: readonly LintFile[];
+  /** Reports statement `statement` of file `file` (-1: the file itself, at its first line). */
+  report(file: number, statement: number, message: string): void;
 }

@@ -3,6 +3,7 @@ import { COLUMN_RULES } from "./column-rules.js";
 import { CONSTRAINT_RULES } from "./constraint-rules.js";
 import { DEPLOY_FAILURE_RULES } from "./deploy-failure-rules.js";
 import { DESTRUCTIVE_RULES } from "./destructive-rules.js";
+import { HISTORY_RULES } from "./history-rules.js";
 import { INDEX_RULES } from "./index-rules.js";
 import { MISC_RULES } from "./misc-rules.js";
 import { RENAME_RULES } from "./rename-rules.js";
@@ -20,6 +21,7 @@ export const LINT_RULES: readonly LintRule[] = [
   ...RENAME_RULES,
   ...TYPE_RULES,
   ...MISC_RULES,
+  ...HISTORY_RULES,
 ];
 
 export function ruleById(id: string): LintRule {
