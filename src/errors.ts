@@ -146,7 +146,10 @@ export const ERROR_CODES = {
     status: 500,
     summary: "The outbox is misconfigured (two handlers with one name, a bad handler name).",
   },
-  OUTBOX_NOT_FOUND: { status: 404, summary: "No outbox event, delivery or endpoint with that id or name." },
+  OUTBOX_NOT_FOUND: {
+    status: 404,
+    summary: "No outbox event, delivery or endpoint with that id or name.",
+  },
   AUTH_CONFIG_INVALID: {
     status: 500,
     summary:

@@ -107,7 +107,11 @@ test(`the service SIGKILLed ${KILLS} times: every committed event delivered, in 
       byAgg.set(c.agg, [...(byAgg.get(c.agg) ?? []), c.seq]);
     }
     for (const [agg, seqs] of byAgg) {
-      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `${agg} committed in order`);
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+        `${agg} committed in order`,
+      );
       assert.deepEqual(firstOrder.get(agg), seqs, `${agg} first arrived in order`);
     }
     const duplicates = [...received.values()].reduce((n, v) => n + v - 1, 0);

@@ -24,7 +24,10 @@ export interface DeliverTaskOptions {
   perJob?: number;
 }
 
-const payloadSchema = z.object({ consumer: z.string().min(1).max(300), line: z.string().max(1000) });
+const payloadSchema = z.object({
+  consumer: z.string().min(1).max(300),
+  line: z.string().max(1000),
+});
 type LinePayload = z.infer<typeof payloadSchema>;
 type Head = OutboxEvent & { delivery_id: string; delivery_attempts: number };
 type Outcome = "delivered" | "empty" | "waiting";
@@ -132,10 +135,9 @@ export function deliverTask(o: DeliverTaskOptions): Task<LinePayload> {
       state: string;
       secret: string;
       previous_secret: string | null;
-    }>(
-      "select url, state, secret, previous_secret from opskit.outbox_endpoints where name = $1",
-      [name],
-    );
+    }>("select url, state, secret, previous_secret from opskit.outbox_endpoints where name = $1", [
+      name,
+    ]);
     const ep = eps[0];
     const { rows } = await pool.query<Head>(HEAD_SQL, [p.consumer, p.line]);
     const head = rows[0];

@@ -1,4 +1,9 @@
-export { createOutbox, type CreateOutboxOptions, type Outbox, type Relay } from "./create-outbox.js";
+export {
+  createOutbox,
+  type CreateOutboxOptions,
+  type Outbox,
+  type Relay,
+} from "./create-outbox.js";
 export {
   defineOutboxHandler,
   typeMatches,
@@ -31,3 +36,5 @@ export {
 } from "./outbox-admin.js";
 export { signWebhook, checkWebhookSecret } from "./webhook-signature.js";
 export { webhookBody } from "./send-webhook.js";
+export { outboxParts, type ServiceOutbox } from "./outbox-part.js";
+export { outboxScreen, type OutboxAction } from "./outbox-screen.js";

@@ -184,7 +184,10 @@ export function createOutboxAdmin(db: Queryable, options: OutboxAdminOptions = {
       const url = checkUrl(spec.url);
       const secret = sealSecret(options.box, name, "secret", checkWebhookSecret(spec.secret));
       const types = spec.eventTypes ?? null;
-      if (types !== null && (!Array.isArray(types) || types.some((t) => typeof t !== "string" || !t))) {
+      if (
+        types !== null &&
+        (!Array.isArray(types) || types.some((t) => typeof t !== "string" || !t))
+      ) {
         throw bad("Event types must be non-empty strings.");
       }
       const max = spec.maxFailures ?? 20;
@@ -223,7 +226,8 @@ export function createOutboxAdmin(db: Queryable, options: OutboxAdminOptions = {
                 ${addLineJobsSql("lines", "$3", "$4")} as jobs`,
         [name, consumer, settings.handlerMaxAttempts, settings.endpointMaxAttempts],
       );
-      if (!rows[0]?.found) throw new OpskitError("OUTBOX_NOT_FOUND", `No outbox endpoint "${name}".`);
+      if (!rows[0]?.found)
+        throw new OpskitError("OUTBOX_NOT_FOUND", `No outbox endpoint "${name}".`);
       return { lines: rows[0].lines };
     },
     /** Starts a rotation: the new secret signs beside the old one until finishRotation. */
@@ -254,14 +258,16 @@ export function createOutboxAdmin(db: Queryable, options: OutboxAdminOptions = {
         "update opskit.outbox_endpoints set previous_secret = null, updated_at = now() where name = $1",
         [checkEndpointName(name)],
       );
-      if (rowCount === 0) throw new OpskitError("OUTBOX_NOT_FOUND", `No outbox endpoint "${name}".`);
+      if (rowCount === 0)
+        throw new OpskitError("OUTBOX_NOT_FOUND", `No outbox endpoint "${name}".`);
     },
     /** Removes an endpoint; its pending deliveries become dead. */
     async removeEndpoint(name: string): Promise<void> {
       const { rowCount } = await db.query("delete from opskit.outbox_endpoints where name = $1", [
         checkEndpointName(name),
       ]);
-      if (rowCount === 0) throw new OpskitError("OUTBOX_NOT_FOUND", `No outbox endpoint "${name}".`);
+      if (rowCount === 0)
+        throw new OpskitError("OUTBOX_NOT_FOUND", `No outbox endpoint "${name}".`);
       await db.query(
         `update opskit.outbox_deliveries set state = 'dead', last_error = 'endpoint removed', updated_at = now()
           where consumer = $1 and state = 'pending'`,
@@ -269,12 +275,14 @@ export function createOutboxAdmin(db: Queryable, options: OutboxAdminOptions = {
       );
     },
     /** The newest events (optionally of one type or aggregate). */
-    async listEvents(filter: {
-      type?: string;
-      aggregateType?: string;
-      aggregateId?: string;
-      limit?: number;
-    } = {}): Promise<OutboxEvent[]> {
+    async listEvents(
+      filter: {
+        type?: string;
+        aggregateType?: string;
+        aggregateId?: string;
+        limit?: number;
+      } = {},
+    ): Promise<OutboxEvent[]> {
       const limit = Math.min(Math.max(1, Math.trunc(Number(filter.limit ?? 50)) || 50), 1000);
       const { rows } = await db.query<OutboxEvent>(
         `select ${EVENT_COLUMNS} from opskit.outbox o
@@ -303,11 +311,13 @@ export function createOutboxAdmin(db: Queryable, options: OutboxAdminOptions = {
       return { event, deliveries };
     },
     /** Recent deliveries, newest change first. */
-    async listDeliveries(filter: {
-      consumer?: string;
-      state?: DeliveryState;
-      limit?: number;
-    } = {}): Promise<OutboxDelivery[]> {
+    async listDeliveries(
+      filter: {
+        consumer?: string;
+        state?: DeliveryState;
+        limit?: number;
+      } = {},
+    ): Promise<OutboxDelivery[]> {
       if (filter.state !== undefined && !DELIVERY_STATES.includes(filter.state)) {
         throw bad(`A delivery state is one of ${DELIVERY_STATES.join(", ")}.`);
       }
@@ -333,7 +343,8 @@ export function createOutboxAdmin(db: Queryable, options: OutboxAdminOptions = {
       if (filter.deliveryId !== undefined && !BIGINT.test(String(filter.deliveryId))) {
         throw bad("A delivery id is a positive whole number.");
       }
-      const eventId = filter.eventId === undefined ? null : checkUuid(filter.eventId, "An event id");
+      const eventId =
+        filter.eventId === undefined ? null : checkUuid(filter.eventId, "An event id");
       const state = filter.state ?? "dead";
       if (state !== "dead" && state !== "delivered") {
         throw bad("Replay takes deliveries that are dead or delivered.");
@@ -341,7 +352,10 @@ export function createOutboxAdmin(db: Queryable, options: OutboxAdminOptions = {
       if (filter.since !== undefined && Number.isNaN(filter.since.getTime())) {
         throw bad("since must be a valid time.");
       }
-      const limit = Math.min(Math.max(1, Math.trunc(Number(filter.limit ?? 1000)) || 1000), 100_000);
+      const limit = Math.min(
+        Math.max(1, Math.trunc(Number(filter.limit ?? 1000)) || 1000),
+        100_000,
+      );
       const { rows } = await db.query<{ n: number }>(
         `with chosen as (
            select d.id from opskit.outbox_deliveries d join opskit.outbox o on o.id = d.event_id

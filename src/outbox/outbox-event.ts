@@ -67,9 +67,13 @@ export function eventRow(input: OutboxEventInput): {
     try {
       payload = JSON.stringify(input.payload) ?? null;
     } catch (cause) {
-      throw new OpskitError("OUTBOX_EVENT_INVALID", "The event's payload is not JSON-serialisable.", {
-        cause,
-      });
+      throw new OpskitError(
+        "OUTBOX_EVENT_INVALID",
+        "The event's payload is not JSON-serialisable.",
+        {
+          cause,
+        },
+      );
     }
     if (payload === null) {
       throw new OpskitError("OUTBOX_EVENT_INVALID", "The event's payload is not a JSON value.");
@@ -84,7 +88,10 @@ export function eventRow(input: OutboxEventInput): {
       Array.isArray(h) ||
       !Object.values(h).every((v) => typeof v === "string")
     ) {
-      throw new OpskitError("OUTBOX_EVENT_INVALID", "The event's headers must map names to strings.");
+      throw new OpskitError(
+        "OUTBOX_EVENT_INVALID",
+        "The event's headers must map names to strings.",
+      );
     }
     headers = JSON.stringify(h);
   }

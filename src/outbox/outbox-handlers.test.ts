@@ -72,7 +72,10 @@ test("a handler gets each aggregate's events in order; a failing one retries, di
         "the job queue shows the dead delivery as a dead job",
       );
       assert.equal(
-        await count(pool, "select 1 from opskit.outbox_deliveries where consumer <> 'handler:recorder'"),
+        await count(
+          pool,
+          "select 1 from opskit.outbox_deliveries where consumer <> 'handler:recorder'",
+        ),
         0,
         "types filter: other.x is not delivered to the recorder",
       );

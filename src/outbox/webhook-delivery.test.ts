@@ -54,8 +54,10 @@ test("an endpoint down for a while gets every event later, signed, in order per 
       await waitUntil(() => receiver.accepted().length >= 15, "all delivered");
       await waitUntil(
         async () =>
-          (await count(pool, "select 1 from opskit.outbox_deliveries where state = 'delivered'")) ===
-          15,
+          (await count(
+            pool,
+            "select 1 from opskit.outbox_deliveries where state = 'delivered'",
+          )) === 15,
         "all marked delivered",
       );
       const wh = new Webhook(key);
@@ -104,7 +106,9 @@ test("an endpoint down for a while gets every event later, signed, in order per 
       await waitUntil(() => receiver.accepted().length === before + 2, "after the rotation");
       const final = receiver.accepted().at(-1)!;
       new Webhook(next).verify(final.body, final.headers as Record<string, string>);
-      assert.throws(() => new Webhook(key).verify(final.body, final.headers as Record<string, string>));
+      assert.throws(() =>
+        new Webhook(key).verify(final.body, final.headers as Record<string, string>),
+      );
     } finally {
       await relay.stop();
       await worker.stop();
@@ -119,13 +123,23 @@ test("an endpoint failing its run of attempts is disabled, deliveries wait, resu
     const outbox = createOutbox({ pool, ...fast });
     const queue = createQueue({ pool, tasks: [...outbox.tasks] });
     const key = secret();
-    await outbox.admin.upsertEndpoint({ name: "erp", url: receiver.url, secret: key, maxFailures: 3 });
+    await outbox.admin.upsertEndpoint({
+      name: "erp",
+      url: receiver.url,
+      secret: key,
+      maxFailures: 3,
+    });
     const relay = outbox.startRelay();
     const worker = queue.work({ concurrency: 2, pollIntervalMs: 50 });
     try {
       for (let i = 0; i < 4; i++) {
         await withTransaction(pool, (tx) =>
-          outbox.publish(tx, { aggregateType: "order", aggregateId: "9", type: "order.x", payload: { i } }),
+          outbox.publish(tx, {
+            aggregateType: "order",
+            aggregateId: "9",
+            type: "order.x",
+            payload: { i },
+          }),
         );
       }
       await waitUntil(

@@ -8,7 +8,8 @@ export const outboxRules: BuiltinRuleSpec[] = [
     severity: "critical",
     forMs: 0,
     threshold: 0,
-    summary: "Outbox endpoint {{ $labels.endpoint }} is disabled with {{ $value }} deliveries waiting",
+    summary:
+      "Outbox endpoint {{ $labels.endpoint }} is disabled with {{ $value }} deliveries waiting",
     description:
       "The endpoint failed its run of consecutive attempts and was disabled: its events are kept, in order, and nothing is sent until an operator resumes it.",
     runbook: "docs/runbooks/outbox-endpoint-failing.md",
