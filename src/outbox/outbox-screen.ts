@@ -168,8 +168,8 @@ function registerOutboxScreen(deps: OutboxDeps): void {
     async (c) => html`${await lag(c)} ${await endpoints(c)} ${await recent(c)}`,
   );
 
-  router.page(`/outbox/events/:id{${UUID}}`, "Outbox event", async (c) => {
-    const { event, deliveries: rows } = await outbox.showEvent(c.req.param("id")!);
+  router.page(`/outbox/events/:eventId{${UUID}}`, "Outbox event", async (c) => {
+    const { event, deliveries: rows } = await outbox.showEvent(c.req.param("eventId")!);
     return html`<section class="panel">
         <h2>${event.type} <small>${event.aggregatetype} ${event.aggregateid}</small></h2>
         <dl>
