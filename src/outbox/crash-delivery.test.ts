@@ -32,7 +32,7 @@ async function startService(url: string, run: string, writers = 8): Promise<Chil
     },
   );
   let out = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
   await waitUntil(() => out.includes("ready") || child.exitCode !== null, "service ready");
   return child;
 }
