@@ -72,13 +72,14 @@ begin
 end
 $$;
 
-CREATE FUNCTION opskit.notify_outbox() RETURNS void
+CREATE FUNCTION opskit.notify_outbox() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 begin
   if pg_try_advisory_xact_lock(1868722540, 0) then
     perform pg_notify('opskit_outbox', '');
   end if;
+  return null;
 end
 $$;
 
@@ -89,7 +90,6 @@ begin
   insert into opskit.outbox (id, aggregatetype, aggregateid, type, payload, headers)
   values (publish_event.id, publish_event.aggregatetype, publish_event.aggregateid,
           publish_event.type, publish_event.payload, publish_event.headers);
-  perform opskit.notify_outbox();
   return publish_event.id;
 end
 $$;
@@ -734,3 +734,5 @@ CREATE INDEX outbox_deliveries_recent_idx ON opskit.outbox_deliveries USING btre
 CREATE UNIQUE INDEX outbox_position_idx ON opskit.outbox USING btree ("position");
 
 CREATE INDEX outbox_txid_idx ON opskit.outbox USING btree (txid, "position");
+
+CREATE TRIGGER outbox_notify AFTER INSERT ON opskit.outbox FOR EACH STATEMENT EXECUTE FUNCTION opskit.notify_outbox();

@@ -91,17 +91,22 @@ create index outbox_deliveries_line_idx on opskit.outbox_deliveries (consumer, l
 create index outbox_deliveries_recent_idx on opskit.outbox_deliveries (updated_at);
 create index outbox_deliveries_event_idx on opskit.outbox_deliveries (event_id);
 
--- Wakes the relay. Like opskit.notify_jobs: one open transaction at a time
--- sends it (commits of transactions that NOTIFY are serialised), the others
--- rely on that one and on the relay's polling backstop.
-create function opskit.notify_outbox() returns void
+-- Wakes the relay, after every statement that inserts events (publish,
+-- opskit.publish_event, or a plain insert by any client). Like
+-- opskit.notify_jobs: one open transaction at a time sends it (commits of
+-- transactions that NOTIFY are serialised), the others rely on that one and
+-- on the relay's polling backstop.
+create function opskit.notify_outbox() returns trigger
 language plpgsql as $$
 begin
   if pg_try_advisory_xact_lock(1868722540, 0) then
     perform pg_notify('opskit_outbox', '');
   end if;
+  return null;
 end
 $$;
+create trigger outbox_notify after insert on opskit.outbox
+  for each statement execute function opskit.notify_outbox();
 
 -- Publishes an event from SQL (a trigger, a migration, another language), in
 -- the calling transaction; returns its id. The TypeScript `outbox.publish`
@@ -119,7 +124,6 @@ begin
   insert into opskit.outbox (id, aggregatetype, aggregateid, type, payload, headers)
   values (publish_event.id, publish_event.aggregatetype, publish_event.aggregateid,
           publish_event.type, publish_event.payload, publish_event.headers);
-  perform opskit.notify_outbox();
   return publish_event.id;
 end
 $$;
