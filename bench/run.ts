@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   alerts: () => import("./alerts.js"),
   backup: () => import("./backup.js"),
   orm: () => import("./orm.js"),
+  outbox: () => import("./outbox.js"),
 };
 
 const args = process.argv.slice(2);

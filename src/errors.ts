@@ -142,6 +142,19 @@ export const ERROR_CODES = {
     status: 503,
     summary: "The inbox could not store the event in time; nothing was acknowledged, retry later.",
   },
+  OUTBOX_EVENT_INVALID: {
+    status: 422,
+    summary:
+      "An outbox event or endpoint is invalid (empty aggregate or type, a payload that is not JSON, a bad URL or secret); nothing was written.",
+  },
+  OUTBOX_CONFIG_INVALID: {
+    status: 500,
+    summary: "The outbox is misconfigured (two handlers with one name, a bad handler name).",
+  },
+  OUTBOX_NOT_FOUND: {
+    status: 404,
+    summary: "No outbox event, delivery or endpoint with that id or name.",
+  },
   AUTH_CONFIG_INVALID: {
     status: 500,
     summary:

@@ -39,6 +39,23 @@ export const bakeryManifest = defineManifest({
         "Send simulated, signed Shopify order webhooks to this service (with duplicates, bad signatures and retries). Unset: on in development only.",
       example: "false",
     }),
+    BAKERY_OUTBOX_WEBHOOK_URL: v.url({
+      protocols: ["https", "http"],
+      optional: true,
+      description:
+        "Receives the bakery's order events (order.created, order.stage_changed) from the outbox, signed per Standard Webhooks; unset: events are kept and relayed, not sent.",
+      example: "https://erp.example.com/hooks/bakery",
+    }),
+    BAKERY_OUTBOX_WEBHOOK_SECRET: v.custom({
+      schema: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/),
+      type: "whsec_ secret",
+      expected: "a Standard Webhooks secret: whsec_ followed by the base64 of 24 to 64 bytes",
+      optional: true,
+      secret: true,
+      description:
+        "Signs the order events sent to BAKERY_OUTBOX_WEBHOOK_URL (webhook-id, webhook-timestamp, webhook-signature).",
+      example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    }),
     BAKERY_TRAFFIC_INTERVAL: v.duration({
       default: "1s",
       description: "Time between two simulated webhooks.",

@@ -1,6 +1,7 @@
 import { OpskitError } from "opskit/errors";
 import { withTransaction, type Pool, type PoolClient } from "opskit/db";
 import type { Queue } from "opskit/jobs";
+import { publishEvent } from "opskit/outbox";
 import { bakeryErrors } from "./errors.js";
 import { INVENTORY_PUSH } from "./tasks.js";
 import { nextStage, type Stage } from "./stages.js";
@@ -25,7 +26,7 @@ export interface NewOrder {
 
 /**
  * Inserts an order and, in the same transaction, enqueues the push of its
- * inventory change. Idempotent on (store, externalId): a retried create
+ * inventory change and publishes `order.created` to the outbox. Idempotent on (store, externalId): a retried create
  * returns the order the first one made (`created: false`) and enqueues
  * nothing; the same externalId with other content is a 409 `CONFLICT`.
  */
@@ -42,6 +43,18 @@ export async function insertOrder(
     );
     const created = rows[0];
     if (!created) return { order: await sameOrder(tx, order), created: false };
+    await publishEvent(tx, {
+      aggregateType: "order",
+      aggregateId: created.id,
+      type: "order.created",
+      payload: {
+        id: created.id,
+        store: created.store,
+        customer: created.customer,
+        items: created.items,
+        stage: created.stage,
+      },
+    });
     await queue.add(
       INVENTORY_PUSH,
       { orderId: created.id },
@@ -123,6 +136,13 @@ export async function changeOrderStage(pool: Pool, id: string, to: Stage): Promi
       `update orders set stage = $2, updated_at = now() where id = $1 returning *`,
       [id, to],
     );
+    // In the same transaction as the change: the event exists exactly when the change does.
+    await publishEvent(client, {
+      aggregateType: "order",
+      aggregateId: id,
+      type: "order.stage_changed",
+      payload: { id, from: order.stage, to },
+    });
     return updated.rows[0]!;
   });
 }

@@ -3,6 +3,7 @@ import type { ServiceOptions } from "opskit/service";
 import { ordersStuckInStage, storeApiFailing } from "./alert-rules.js";
 import { authKeyRequired } from "./auth-key-part.js";
 import { bakeryManifest } from "./manifest.js";
+import { bakeryOutbox } from "./outbox.js";
 import { bakeryRoutes } from "./routes.js";
 import { createStoreApi } from "./store-api.js";
 import { bakeryJobs } from "./tasks.js";
@@ -30,4 +31,5 @@ export const bakeryService: ServiceOptions<typeof bakeryManifest> = {
   inbox: (ctx) => bakeryInbox(ctx),
   parts: [authKeyRequired],
   alerts: { rules: [storeApiFailing, ordersStuckInStage] },
+  outbox: ({ config }) => bakeryOutbox(config),
 };

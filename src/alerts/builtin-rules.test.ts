@@ -24,6 +24,7 @@ const overrides = {
   WebhookSourcePaused: { threshold: 60 },
   ReadinessFailing: { forMs: 0 },
   MigrationsPending: { forMs: 0, windowMs: 0 },
+  OutboxDeliveryLagging: { forMs: 0, threshold: 60 },
 };
 
 test("each built-in rule fires when its condition holds and resolves when it is gone, on a real database", async () => {
@@ -92,6 +93,10 @@ test("each built-in rule fires when its condition holds and resolves when it is 
       );
       await pool.query(`insert into opskit.job_schedules (name, cron, timezone, task, missed, grace_ms, created_at)
                         values ('nightly', '* * * * *', 'UTC', 't', 'skip', 0, now() - interval '1 hour')`);
+      await pool.query(`insert into opskit.outbox_endpoints (name, url, secret, state)
+                        values ('crm', 'https://crm.example/hooks', 'whsec_x', 'disabled')`);
+      await pool.query(`insert into opskit.outbox (id, aggregatetype, aggregateid, type, created_at)
+                        values (gen_random_uuid(), 'order', '1', 'order.created', now() - interval '1 hour')`);
       await pool.query(`insert into opskit.inbox_sources (name, verifier, paused, paused_at)
                         values ('shop', 'shopify', true, now() - interval '2 hours')`);
       await pool.query(
@@ -118,6 +123,8 @@ test("each built-in rule fires when its condition holds and resolves when it is 
       await pool.query("update opskit.dead_jobs set died_at = now() - interval '1 hour'");
       await pool.query("update opskit.job_schedules set last_success_at = now()");
       await pool.query("update opskit.inbox_sources set paused = false, paused_at = null");
+      await pool.query("update opskit.outbox_endpoints set state = 'active'");
+      await pool.query("delete from opskit.outbox");
       await pool.query(
         "update opskit.inbox_rejections set rejected_at = now() - interval '1 hour'",
       );

@@ -3,6 +3,7 @@ import { defineRule, type AlertRule } from "./alert-rule.js";
 import type { BuiltinRuleSettings, BuiltinRuleSpec } from "./rules/builtin-rule-spec.js";
 import { inboxRules } from "./rules/inbox-rules.js";
 import { jobsRules } from "./rules/jobs-rules.js";
+import { outboxRules } from "./rules/outbox-rules.js";
 import { serviceRules } from "./rules/service-rules.js";
 
 /** Every rule of the built-in pack, with its defaults (docs/alerts.md lists them). */
@@ -10,6 +11,7 @@ export const BUILTIN_RULES: readonly BuiltinRuleSpec[] = [
   ...serviceRules,
   ...jobsRules,
   ...inboxRules,
+  ...outboxRules,
 ];
 
 export type BuiltinRuleName = (typeof BUILTIN_RULES)[number]["name"];

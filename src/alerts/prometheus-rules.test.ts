@@ -88,6 +88,13 @@ const CASES: {
     labels: { severity: "warning", source: "shop" },
     resolvedAt: "90m",
   },
+  {
+    alert: "OutboxDeliveryLagging",
+    series: { 'opskit_outbox_lag_seconds{stage="delivery"}': "0+60x30 0x10" },
+    fireAt: "25m",
+    labels: { severity: "warning" },
+    resolvedAt: "38m",
+  },
 ];
 
 test(

@@ -63,6 +63,7 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
   },
   { prefix: "alerts", load: async () => (await import("./commands/alerts.js")).alertsCommands },
   { prefix: "inbox", load: async () => (await import("./commands/inbox.js")).inboxCommands },
+  { prefix: "outbox", load: async () => (await import("./commands/outbox.js")).outboxCommands },
   { prefix: "backup", load: async () => (await import("./commands/backup.js")).backupCommands },
   {
     prefix: "console",

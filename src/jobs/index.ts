@@ -33,3 +33,4 @@ export type { MaintenanceResult } from "./run-maintenance.js";
 export { workerHeartbeatCheck, schedulesCheck } from "./job-checks.js";
 export { MISSED_AFTER_MS } from "./enqueue-scheduled-slots.js";
 export { workerPart, type WorkerPartOptions } from "./worker-part.js";
+export { listenForNotifications, type NotificationListener } from "./notification-listener.js";

@@ -6,6 +6,7 @@ import { healthPart } from "../health/index.js";
 import { inboxParts, type ServiceInbox } from "../inbox/index.js";
 import { workerPart } from "../jobs/index.js";
 import { metricsPart } from "../metrics/index.js";
+import { outboxParts, type ServiceOutbox } from "../outbox/index.js";
 import { secretsPart } from "../secrets/index.js";
 import { migrationsPart, pendingMigrationsPart } from "../migrate/index.js";
 import type { Console } from "../console/index.js";
@@ -20,6 +21,8 @@ export interface PartsOptions<C> extends AppPartOptions<C> {
   backup?: (ctx: PartContext<C>) => BackupPartOptions | undefined;
   /** The service's own parts, started after the toolkit's and before HTTP. */
   parts?: ServicePart<C>[];
+  /** The transactional outbox: handlers, webhook endpoints, retention (docs/outbox.md). */
+  outbox?: (ctx: PartContext<C>) => ServiceOutbox | undefined;
   /** The alerts part's options: the service's own rules, the built-in pack's overrides, notifiers. */
   alerts?: AlertsPartOptions;
 }
@@ -67,6 +70,7 @@ export function serviceParts<C>(options: PartsOptions<C>): {
       inboxRetention,
       alertsPart(options.alerts),
       alertsScreenPart(),
+      ...outboxParts<C>((ctx) => options.outbox?.(ctx)),
       backupPart<C>((ctx) => options.backup?.(ctx)),
       app.workers,
       ...(options.parts ?? []),
