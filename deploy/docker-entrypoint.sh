@@ -4,18 +4,19 @@
 # receives SIGTERM directly).
 #
 # The limit read, first found:
-#   cgroup v2  $OPSKIT_CGROUP_ROOT/memory.max                    (Docker, Kubernetes, Render)
-#   cgroup v1  $OPSKIT_CGROUP_ROOT/memory/memory.limit_in_bytes  (older hosts)
-#   the machine's memory, MemTotal in $OPSKIT_MEMINFO            (Fly machines: a VM, no cgroup limit)
-# NODE_OPTIONS gets --max-old-space-size=<OPSKIT_HEAP_PERCENT (75) % of it, in MiB>, at most
-# OPSKIT_HEAP_MAX_MB (4096). A NODE_OPTIONS that already sets --max-old-space-size wins;
-# OPSKIT_HEAP_PERCENT=0 turns this off. See docs/memory.md.
+#   cgroup v2  $ENTRYPOINT_CGROUP_ROOT/memory.max                    (Docker, Kubernetes, Render)
+#   cgroup v1  $ENTRYPOINT_CGROUP_ROOT/memory/memory.limit_in_bytes  (older hosts)
+#   the machine's memory, MemTotal in $ENTRYPOINT_MEMINFO            (Fly machines: a VM, no cgroup limit)
+# NODE_OPTIONS gets --max-old-space-size=<NODE_HEAP_PERCENT (75) % of it, in MiB>, at most
+# NODE_HEAP_MAX_MB (4096). A NODE_OPTIONS that already sets --max-old-space-size wins;
+# NODE_HEAP_PERCENT=0 turns this off. See docs/memory.md. (Not named OPSKIT_*: opskit
+# refuses to boot with an undeclared variable under its own prefix.)
 set -eu
 
-cgroup_root="${OPSKIT_CGROUP_ROOT:-/sys/fs/cgroup}"
-meminfo="${OPSKIT_MEMINFO:-/proc/meminfo}"
-percent="${OPSKIT_HEAP_PERCENT:-75}"
-max_mb="${OPSKIT_HEAP_MAX_MB:-4096}"
+cgroup_root="${ENTRYPOINT_CGROUP_ROOT:-/sys/fs/cgroup}"
+meminfo="${ENTRYPOINT_MEMINFO:-/proc/meminfo}"
+percent="${NODE_HEAP_PERCENT:-75}"
+max_mb="${NODE_HEAP_MAX_MB:-4096}"
 
 say() { printf 'docker-entrypoint: %s\n' "$*" >&2; }
 
@@ -52,7 +53,7 @@ case " ${NODE_OPTIONS:-} " in
     ;;
   *)
     if ! is_count "$percent" || ! is_count "$max_mb" || [ "$percent" -gt 100 ]; then
-      say "OPSKIT_HEAP_PERCENT ($percent) must be 0-100 and OPSKIT_HEAP_MAX_MB ($max_mb) a number; heap limit left to Node"
+      say "NODE_HEAP_PERCENT ($percent) must be 0-100 and NODE_HEAP_MAX_MB ($max_mb) a number; heap limit left to Node"
     elif [ "$percent" -gt 0 ]; then
       found=$(limit_bytes)
       if [ -n "$found" ]; then

@@ -30,8 +30,8 @@ async function fakeHost(files: Record<string, string>) {
   }
   await mkdir(dir, { recursive: true });
   return {
-    OPSKIT_CGROUP_ROOT: path.join(dir, "cgroup"),
-    OPSKIT_MEMINFO: path.join(dir, "meminfo"),
+    ENTRYPOINT_CGROUP_ROOT: path.join(dir, "cgroup"),
+    ENTRYPOINT_MEMINFO: path.join(dir, "meminfo"),
   };
 }
 
@@ -77,21 +77,21 @@ test("cgroup v1 limit; v1's 'no limit' and v2's 'max' fall back to the machine's
   assert.match(fly.stderr, /\(meminfo\)/);
 });
 
-test("OPSKIT_HEAP_PERCENT and OPSKIT_HEAP_MAX_MB; other NODE_OPTIONS are kept", async () => {
+test("NODE_HEAP_PERCENT and NODE_HEAP_MAX_MB; other NODE_OPTIONS are kept", async () => {
   const host = await fakeHost({ "cgroup/memory.max": `${1024 * MiB}` });
   const half = await start({
     ...host,
-    OPSKIT_HEAP_PERCENT: "50",
+    NODE_HEAP_PERCENT: "50",
     NODE_OPTIONS: "--enable-source-maps",
   });
   assert.equal(half.nodeOptions, "--enable-source-maps --max-old-space-size=512");
   const big = await fakeHost({ "cgroup/memory.max": `${64 * 1024 * MiB}` });
   assert.equal((await start(big)).nodeOptions, "--max-old-space-size=4096");
   assert.equal(
-    (await start({ ...big, OPSKIT_HEAP_MAX_MB: "8192" })).nodeOptions,
+    (await start({ ...big, NODE_HEAP_MAX_MB: "8192" })).nodeOptions,
     "--max-old-space-size=8192",
   );
-  assert.equal((await start({ ...host, OPSKIT_HEAP_PERCENT: "0" })).nodeOptions, null);
+  assert.equal((await start({ ...host, NODE_HEAP_PERCENT: "0" })).nodeOptions, null);
 });
 
 test("an explicit heap limit wins; nonsense and missing files leave Node's default, with a reason", async () => {
@@ -100,10 +100,10 @@ test("an explicit heap limit wins; nonsense and missing files leave Node's defau
   assert.equal(explicit.nodeOptions, "--max-old-space-size=100");
   assert.equal(explicit.heapLimitMb < 192, true);
   assert.match(explicit.stderr, /already sets the heap limit/);
-  const bad = await start({ ...host, OPSKIT_HEAP_PERCENT: "lots" });
+  const bad = await start({ ...host, NODE_HEAP_PERCENT: "lots" });
   assert.equal(bad.nodeOptions, null);
   assert.match(bad.stderr, /must be 0-100/);
-  assert.equal((await start({ ...host, OPSKIT_HEAP_PERCENT: "150" })).nodeOptions, null);
+  assert.equal((await start({ ...host, NODE_HEAP_PERCENT: "150" })).nodeOptions, null);
   const garbage = await fakeHost({ "cgroup/memory.max": "lots\n", meminfo: "nothing here\n" });
   const none = await start(garbage);
   assert.equal(none.nodeOptions, null);

@@ -38,7 +38,8 @@ test("the Dockerfile passes dockerfile-utils with every rule an error", () => {
     instructionWorkdirRelative: ValidationSeverity.ERROR,
   };
   const problems = validate(text, strict).map(
-    (d) => `line ${d.range.start.line + 1}: ${d.message}`,
+    (d) =>
+      `line ${d.range.start.line + 1}: ${typeof d.message === "string" ? d.message : d.message.value}`,
   );
   assert.deepEqual(problems, []);
   // The validator is live: a broken file is reported.
