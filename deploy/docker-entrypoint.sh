@@ -7,7 +7,9 @@
 #   cgroup v2  $ENTRYPOINT_CGROUP_ROOT/memory.max                    (Docker, Kubernetes, Render)
 #   cgroup v1  $ENTRYPOINT_CGROUP_ROOT/memory/memory.limit_in_bytes  (older hosts)
 #   the machine's memory, MemTotal in $ENTRYPOINT_MEMINFO            (Fly machines: a VM, no cgroup limit)
-# NODE_OPTIONS gets --max-old-space-size=<NODE_HEAP_PERCENT (75) % of it, in MiB>, at most
+# NODE_OPTIONS gets --max-old-space-size=<NODE_HEAP_PERCENT (75) % of it, in MiB>, but at
+# most the memory less NODE_HEAP_RESERVE_MB (112: what Node needs besides the old space,
+# measured in docs/memory.md; it decides on small machines: 144 of 256 MiB), and at most
 # NODE_HEAP_MAX_MB (4096). A NODE_OPTIONS that already sets --max-old-space-size wins;
 # NODE_HEAP_PERCENT=0 turns this off. See docs/memory.md. (Not named OPSKIT_*: opskit
 # refuses to boot with an undeclared variable under its own prefix.)
@@ -17,6 +19,7 @@ cgroup_root="${ENTRYPOINT_CGROUP_ROOT:-/sys/fs/cgroup}"
 meminfo="${ENTRYPOINT_MEMINFO:-/proc/meminfo}"
 percent="${NODE_HEAP_PERCENT:-75}"
 max_mb="${NODE_HEAP_MAX_MB:-4096}"
+reserve_mb="${NODE_HEAP_RESERVE_MB:-112}"
 
 say() { printf 'docker-entrypoint: %s\n' "$*" >&2; }
 
@@ -52,20 +55,22 @@ case " ${NODE_OPTIONS:-} " in
     say "NODE_OPTIONS already sets the heap limit; left as is"
     ;;
   *)
-    if ! is_count "$percent" || ! is_count "$max_mb" || [ "$percent" -gt 100 ]; then
-      say "NODE_HEAP_PERCENT ($percent) must be 0-100 and NODE_HEAP_MAX_MB ($max_mb) a number; heap limit left to Node"
+    if ! is_count "$percent" || ! is_count "$max_mb" || ! is_count "$reserve_mb" || [ "$percent" -gt 100 ]; then
+      say "NODE_HEAP_PERCENT ($percent) must be 0-100, NODE_HEAP_MAX_MB ($max_mb) and NODE_HEAP_RESERVE_MB ($reserve_mb) numbers; heap limit left to Node"
     elif [ "$percent" -gt 0 ]; then
       found=$(limit_bytes)
       if [ -n "$found" ]; then
         bytes=${found% *}
         source=${found#* }
-        heap_mb=$((bytes / 1048576 * percent / 100))
+        memory_mb=$((bytes / 1048576))
+        heap_mb=$((memory_mb * percent / 100))
+        [ "$heap_mb" -gt "$((memory_mb - reserve_mb))" ] && heap_mb=$((memory_mb - reserve_mb))
         [ "$heap_mb" -gt "$max_mb" ] && heap_mb=$max_mb
         if [ "$heap_mb" -ge 32 ]; then
           export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--max-old-space-size=$heap_mb"
-          say "memory $((bytes / 1048576)) MiB ($source): --max-old-space-size=$heap_mb"
+          say "memory $memory_mb MiB ($source): --max-old-space-size=$heap_mb"
         else
-          say "memory $((bytes / 1048576)) MiB ($source) is too small for a heap limit; left to Node"
+          say "memory $memory_mb MiB ($source) is too small for a heap limit; left to Node"
         fi
       else
         say "no memory limit found; heap limit left to Node"

@@ -54,13 +54,16 @@ async function start(env: Record<string, string>) {
 const MiB = 1024 * 1024;
 const meminfo = (mib: number) => `MemTotal:       ${mib * 1024} kB\nMemFree:  1000 kB\n`;
 
-test("cgroup v2: 75 % of memory.max becomes --max-old-space-size, and Node applies it", async () => {
+test("cgroup v2: memory.max less the reserve (small) or 75 % of it becomes the heap limit, and Node applies it", async () => {
   const host = await fakeHost({ "cgroup/memory.max": `${256 * MiB}\n`, meminfo: meminfo(8192) });
   const { nodeOptions, heapLimitMb, stderr } = await start(host);
-  assert.equal(nodeOptions, "--max-old-space-size=192");
-  // V8's limit is the old space plus the young generation: above 192, far below the default.
-  assert.ok(heapLimitMb >= 192 && heapLimitMb < 260, `heap limit ${heapLimitMb} MiB`);
-  assert.match(stderr, /memory 256 MiB \(cgroup-v2\): --max-old-space-size=192/);
+  // 256 MiB: 75 % would be 192, but Node needs ~112 besides the old space.
+  assert.equal(nodeOptions, "--max-old-space-size=144");
+  // V8's limit is the old space plus the young generation: above 144, far below the default.
+  assert.ok(heapLimitMb >= 144 && heapLimitMb < 200, `heap limit ${heapLimitMb} MiB`);
+  assert.match(stderr, /memory 256 MiB \(cgroup-v2\): --max-old-space-size=144/);
+  const big = await fakeHost({ "cgroup/memory.max": `${2048 * MiB}\n` });
+  assert.equal((await start(big)).nodeOptions, "--max-old-space-size=1536");
 });
 
 test("cgroup v1 limit; v1's 'no limit' and v2's 'max' fall back to the machine's memory (Fly)", async () => {
@@ -73,11 +76,11 @@ test("cgroup v1 limit; v1's 'no limit' and v2's 'max' fall back to the machine's
   assert.equal((await start(v1Unlimited)).nodeOptions, "--max-old-space-size=768");
   const v2Max = await fakeHost({ "cgroup/memory.max": "max\n", meminfo: meminfo(228) });
   const fly = await start(v2Max);
-  assert.equal(fly.nodeOptions, "--max-old-space-size=171");
+  assert.equal(fly.nodeOptions, "--max-old-space-size=116");
   assert.match(fly.stderr, /\(meminfo\)/);
 });
 
-test("NODE_HEAP_PERCENT and NODE_HEAP_MAX_MB; other NODE_OPTIONS are kept", async () => {
+test("NODE_HEAP_PERCENT, NODE_HEAP_RESERVE_MB and NODE_HEAP_MAX_MB; other NODE_OPTIONS are kept", async () => {
   const host = await fakeHost({ "cgroup/memory.max": `${1024 * MiB}` });
   const half = await start({
     ...host,
@@ -92,6 +95,12 @@ test("NODE_HEAP_PERCENT and NODE_HEAP_MAX_MB; other NODE_OPTIONS are kept", asyn
     "--max-old-space-size=8192",
   );
   assert.equal((await start({ ...host, NODE_HEAP_PERCENT: "0" })).nodeOptions, null);
+  const small = await fakeHost({ "cgroup/memory.max": `${256 * MiB}` });
+  assert.equal(
+    (await start({ ...small, NODE_HEAP_RESERVE_MB: "64" })).nodeOptions,
+    "--max-old-space-size=192",
+  );
+  assert.equal((await start({ ...small, NODE_HEAP_RESERVE_MB: "x" })).nodeOptions, null);
 });
 
 test("an explicit heap limit wins; nonsense and missing files leave Node's default, with a reason", async () => {
