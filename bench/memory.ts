@@ -12,7 +12,7 @@
  *
  * `npm run build && npm run bench -- memory [--quick]`
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -37,7 +37,9 @@ async function status(pid: number): Promise<{ rss: number; hwm: number } | undef
     const text = await readFile(`/proc/${pid}/status`, "utf8");
     const kb = (field: string) =>
       Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)?.[1]) * 1024;
-    return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+    const s = { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+    // A process that has exited but not been reaped has no memory lines.
+    return Number.isFinite(s.rss) && Number.isFinite(s.hwm) ? s : undefined;
   } catch {
     return undefined; // exited
   }
@@ -57,7 +59,16 @@ async function importRss(specifiers: string[]): Promise<number> {
 
 /** Runs the CLI to its end, sampling VmHWM (the peak RSS) until it exits. */
 async function cliPeak(args: string[], env: Record<string, string> = {}): Promise<number> {
-  const child = startProcess([CLI, ...args], env);
+  return peakUntilExit([CLI, ...args], env);
+}
+
+/** Runs the demo (a role that ends by itself: migrate) to its end; its peak RSS. */
+async function demoPeak(env: Record<string, string>): Promise<number> {
+  return peakUntilExit(DEMO, env);
+}
+
+async function peakUntilExit(args: string[], env: Record<string, string>): Promise<number> {
+  const child = startProcess(args, env);
   let peak = 0;
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => resolve(code)),
@@ -70,7 +81,53 @@ async function cliPeak(args: string[], env: Record<string, string> = {}): Promis
     await new Promise((r) => setTimeout(r, 5));
   }
   const code = await exited;
-  if (code !== 0) throw new Error(`opskit ${args.join(" ")} exited with ${code}`);
+  if (code !== 0) throw new Error(`${args.join(" ")} exited with ${code}`);
+  return peak;
+}
+
+/**
+ * The demo's worker with scheduled backups and drills every few seconds: its peak RSS
+ * (VmHWM) from start until its log says a restore drill passed.
+ */
+async function workerDrillPeak(env: Record<string, string>, backupDir: string): Promise<number> {
+  const port = await freePort();
+  const child = spawn(process.execPath, DEMO, {
+    env: {
+      PATH: process.env.PATH,
+      ...env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      OPSKIT_ROLE: "worker",
+      OPSKIT_BACKUP_DIR: backupDir,
+      // Seconds-first cron patterns: a backup at :00/:20/:40, a drill 10 s after each.
+      OPSKIT_BACKUP_SCHEDULE: "0,20,40 * * * * *",
+      OPSKIT_BACKUP_DRILL_SCHEDULE: "10,30,50 * * * * *",
+      OPSKIT_JOBS_POLL_INTERVAL: "200ms",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let passed = false;
+  let log = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-100_000);
+    if (log.includes("restore drill passed")) passed = true;
+  });
+  let peak = 0;
+  const started = performance.now();
+  while (!passed) {
+    const s = await status(child.pid!);
+    if (s) peak = Math.max(peak, s.hwm);
+    if (performance.now() - started > 180_000) {
+      child.kill("SIGKILL");
+      throw new Error(`no drill passed in 180 s; last log: ${log.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const s = await status(child.pid!);
+  if (s) peak = Math.max(peak, s.hwm);
+  const code = await stopProcess(child);
+  if (code !== 0) throw new Error(`the worker exited with ${code}`);
   return peak;
 }
 
@@ -167,8 +224,8 @@ const memory: Benchmark = async ({ quick }) => {
           env: { ...env, OPSKIT_ROLE: "worker" },
           probe: "/readyz",
         },
-        "demo, role all, --max-old-space-size=192 (256 MB recipe)": {
-          args: ["--max-old-space-size=192", ...DEMO],
+        "demo, role all, --max-old-space-size=144 (256 MB recipe)": {
+          args: ["--max-old-space-size=144", ...DEMO],
           env,
           probe: "/readyz",
         },
@@ -180,6 +237,8 @@ const memory: Benchmark = async ({ quick }) => {
       "opskit migrate up (whole history, fresh database)": [],
       "opskit backup create (20,000 orders)": [],
       "opskit backup drill (restore + checks)": [],
+      "demo role migrate (runService: migrate, exit), fresh database": [],
+      "demo role worker, from start through a scheduled backup and drill": [],
     };
     // Interleaved rounds: every case once per round.
     for (let i = 0; i < rounds; i++) {
@@ -200,6 +259,17 @@ const memory: Benchmark = async ({ quick }) => {
           "--database-url",
           server.urlFor(`fresh_${i}`),
         ]),
+      );
+      await admin(`create database fresh_service_${i}`);
+      peaks["demo role migrate (runService: migrate, exit), fresh database"]!.push(
+        await demoPeak({
+          ...env,
+          OPSKIT_ROLE: "migrate",
+          DATABASE_URL: server.urlFor(`fresh_service_${i}`),
+        }),
+      );
+      peaks["demo role worker, from start through a scheduled backup and drill"]!.push(
+        await workerDrillPeak({ ...env, TMPDIR: tmp }, path.join(tmp, `worker-backups-${i}`)),
       );
       const dir = path.join(tmp, `backups-${i}`);
       peaks["opskit backup create (20,000 orders)"]!.push(
