@@ -19,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   backup: () => import("./backup.js"),
   orm: () => import("./orm.js"),
   outbox: () => import("./outbox.js"),
+  memory: () => import("./memory.js"),
 };
 
 const args = process.argv.slice(2);

@@ -87,3 +87,34 @@ test("usage errors exit 2; --help exits 0", async () => {
   assert.equal(await runCli(["nope"], captureOutput().io), 2);
   assert.equal(await runCli(["--help"], captureOutput().io), 0);
 });
+
+test("--smoke: a service that never gets healthy runs no step; --json says smoke null", async () => {
+  const smoke = new URL("../../examples/bakery/smoke.ts", import.meta.url).pathname;
+  requests = 0; // answers 503 twice, then version 1
+  const { out, io: output } = captureOutput();
+  const code = await runCli(
+    [
+      "health",
+      "wait",
+      base,
+      "--expect-version",
+      "9",
+      "--smoke",
+      smoke,
+      "--interval",
+      "20ms",
+      "--timeout",
+      "200ms",
+      "--json",
+    ],
+    output,
+  );
+  assert.equal(code, 1);
+  const report = JSON.parse(out.at(-1) ?? "") as { ok: boolean; smoke: unknown };
+  assert.equal(report.ok, false);
+  assert.equal(report.smoke, null);
+  assert.equal(
+    await runCli(["health", "wait", base, "--smoke-timeout", "x"], captureOutput().io),
+    2,
+  );
+});

@@ -74,6 +74,10 @@ const GROUPS: { prefix: string; load: () => Promise<Command[]> }[] = [
     load: async () => [(await import("./commands/console-hash-password.js")).consoleHashPassword],
   },
   {
+    prefix: "migrate count-new",
+    load: async () => [(await import("./commands/migrate-count-new.js")).migrateCountNew],
+  },
+  {
     prefix: "migrate lint",
     load: async () => {
       useWasmBaselineCompiler();

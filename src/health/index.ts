@@ -19,3 +19,11 @@ export {
 } from "./health-document.js";
 export { safeErrorMessage, type Sanitize } from "./safe-message.js";
 export { healthPart } from "./health-part.js";
+export {
+  defineSmokeSteps,
+  isSmokeSteps,
+  runSmokeSteps,
+  type SmokeContext,
+  type SmokeResult,
+  type SmokeStep,
+} from "./smoke-steps.js";

@@ -1,5 +1,4 @@
 import type { Node, ParseResult } from "@pgsql/types";
-import { loadModule, parseSync } from "libpg-query";
 import { OpskitError } from "../errors.js";
 import { createSourceText, type SourceText } from "./source-text.js";
 import { transactionBlockRestriction } from "./transaction-block-restriction.js";
@@ -54,10 +53,20 @@ export interface ParseMigrationOptions {
 }
 
 let loading: Promise<void> | undefined;
+let parser: typeof import("libpg-query") | undefined;
 
-/** Loads libpg-query's WASM module once; every parse after it is synchronous. */
+/**
+ * Loads libpg-query's WASM module once; every parse after it is synchronous.
+ * Imported here, when first needed, not at the top: a service imports this
+ * area at boot (the runner, the pending-migrations check) and most processes
+ * never parse SQL; the module costs ~10 MB of RSS on import and reserves a
+ * 130 MB WASM heap once loaded (docs/memory.md).
+ */
 export function loadSqlParser(): Promise<void> {
-  loading ??= loadModule();
+  loading ??= import("libpg-query").then(async (module) => {
+    await module.loadModule();
+    parser = module;
+  });
   return loading;
 }
 
@@ -90,9 +99,11 @@ export function parseMigrationSync(
 ): ParsedMigration {
   const source = createSourceText(sql);
   const pgVersion = options.pgVersion ?? 15;
+  // A programming error, not a SQL one: thrown outside the parse error's try.
+  if (parser === undefined) throw new Error("parseMigrationSync before loadSqlParser() resolved");
   let result: ParseResult;
   try {
-    result = parseSync(sql) as ParseResult;
+    result = parser.parseSync(sql) as ParseResult;
   } catch (thrown) {
     const details = (thrown as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     const at = source.position(source.offsetOfCodePoint(Math.max(0, details?.cursorPosition ?? 0)));

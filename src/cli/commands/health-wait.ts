@@ -1,3 +1,6 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { SmokeResult, SmokeStep } from "../../health/index.js";
 import { parseDurationFlag } from "../command-kit.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command, type Output } from "../cli-error.js";
@@ -12,16 +15,23 @@ interface Seen {
 export const healthWait: Command = {
   name: "health wait",
   summary: "Post-deploy check: wait until a service answers healthy (with the expected version)",
-  usage: `opskit health wait URL [--expect-version V] [--timeout 60s] [--interval 1s] [--json]
+  usage: `opskit health wait URL [--expect-version V] [--timeout 60s] [--interval 1s]
+                  [--smoke MODULE] [--smoke-timeout 30s] [--json]
 
 Polls URL (a service's base URL, or its /health endpoint) until it answers
 HTTP 200 with status pass or warn and, when given, version (or releaseId) V.
-Prints each change in what it sees. Exit 0 healthy, 1 timed out.`,
+Prints each change in what it sees. With --smoke, then runs the service's smoke
+steps (MODULE exports them, made with defineSmokeSteps from opskit/health, as
+"smoke" or default) against the base URL, each within --smoke-timeout unless it
+sets its own. Exit 0 healthy (and every step passed), 1 timed out or a step
+failed (each failed step is named), 2 usage error.`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
       "expect-version": { type: "string" },
       timeout: { type: "string", default: "60s" },
       interval: { type: "string", default: "1s" },
+      smoke: { type: "string" },
+      "smoke-timeout": { type: "string", default: "30s" },
       json: { type: "boolean" },
     });
     const [target] = positionals;
@@ -36,6 +46,9 @@ Prints each change in what it sees. Exit 0 healthy, 1 timed out.`,
     if (url.pathname === "/" || url.pathname === "") url.pathname = "/health";
     const timeoutMs = parseDurationFlag(values.timeout, "--timeout");
     const intervalMs = parseDurationFlag(values.interval, "--interval");
+    const smokeTimeoutMs = parseDurationFlag(values["smoke-timeout"], "--smoke-timeout");
+    // Loaded before polling: a wrong module is a usage error now, not after the wait.
+    const smoke = values.smoke === undefined ? undefined : await loadSmokeSteps(values.smoke);
     const expect = values["expect-version"];
     const deadline = Date.now() + timeoutMs;
     let last = "";
@@ -52,8 +65,14 @@ Prints each change in what it sees. Exit 0 healthy, 1 timed out.`,
         (seen.status === "pass" || seen.status === "warn") &&
         (expect === undefined || seen.version === expect || seen.releaseId === expect);
       if (healthy || Date.now() >= deadline) {
-        report(io, values.json ?? false, healthy, seen, expect, timeoutMs);
-        return healthy ? EXIT.ok : EXIT.failure;
+        const json = values.json ?? false;
+        if (!healthy || smoke === undefined) {
+          report(io, json, healthy, seen, expect, timeoutMs, smoke && null);
+          return healthy ? EXIT.ok : EXIT.failure;
+        }
+        const outcome = await runSmoke(io, json, smoke, url, smokeTimeoutMs);
+        report(io, json, healthy, seen, expect, timeoutMs, outcome);
+        return outcome.ok ? EXIT.ok : EXIT.failure;
       }
       await new Promise((resolve) =>
         setTimeout(resolve, Math.min(intervalMs, Math.max(0, deadline - Date.now()))),
@@ -89,6 +108,49 @@ function describe(seen: Seen): string {
   return `http=${seen.http} status=${seen.status ?? "-"} version=${seen.version ?? "-"}${seen.releaseId ? ` releaseId=${seen.releaseId}` : ""}`;
 }
 
+/** The smoke steps MODULE exports (as `smoke`, default, or its only smoke-steps export). */
+async function loadSmokeSteps(modulePath: string): Promise<readonly SmokeStep[]> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(path.resolve(modulePath)).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`Cannot load --smoke ${modulePath}: ${(error as Error).message}`);
+  }
+  const { isSmokeSteps } = await import("../../health/index.js");
+  const found = [mod.smoke, mod.default, ...Object.values(mod)].find(isSmokeSteps);
+  if (found === undefined)
+    throw new UsageError(
+      `${modulePath} exports no smoke steps (export defineSmokeSteps([...]) as "smoke" or default).`,
+    );
+  return found;
+}
+
+type SmokeOutcome = { ok: boolean; results: SmokeResult[] };
+
+async function runSmoke(
+  io: Output,
+  json: boolean,
+  steps: readonly SmokeStep[],
+  healthUrl: URL,
+  timeoutMs: number,
+): Promise<SmokeOutcome> {
+  const { runSmokeSteps } = await import("../../health/index.js");
+  // The steps' paths are relative to the service's base URL, not to /health.
+  const baseUrl = new URL("/", healthUrl);
+  if (!json) io.out(`healthy; running ${steps.length} smoke step(s) against ${baseUrl.origin}`);
+  return runSmokeSteps(steps, {
+    baseUrl,
+    timeoutMs,
+    onResult: (r) => {
+      if (json) return;
+      io.out(
+        `  ${r.ok ? "ok  " : "FAIL"} ${r.name} (${r.durationMs} ms)${r.ok ? "" : `: ${r.error}`}`,
+      );
+      for (const note of r.notes) io.out(`       ${note}`);
+    },
+  });
+}
+
 function report(
   io: Output,
   json: boolean,
@@ -96,11 +158,24 @@ function report(
   seen: Seen,
   expect: string | undefined,
   timeoutMs: number,
+  smoke: SmokeOutcome | null | undefined,
 ) {
+  const failed = smoke?.results.filter((r) => !r.ok).map((r) => r.name) ?? [];
   if (json) {
-    io.out(JSON.stringify({ ok: healthy, expectVersion: expect ?? null, seen }));
+    io.out(
+      JSON.stringify({
+        ok: healthy && failed.length === 0,
+        expectVersion: expect ?? null,
+        seen,
+        ...(smoke === undefined ? {} : { smoke }),
+      }),
+    );
+  } else if (healthy && failed.length > 0) {
+    io.err(`smoke failed: ${failed.join(", ")}`);
   } else if (healthy) {
-    io.out(`healthy${expect ? ` at version ${expect}` : ""}`);
+    io.out(
+      `healthy${expect ? ` at version ${expect}` : ""}${smoke ? `; ${smoke.results.length} smoke step(s) passed` : ""}`,
+    );
   } else {
     io.err(
       `not healthy${expect ? ` at version ${expect}` : ""} after ${timeoutMs / 1000} s; last seen: ${describe(seen)}`,
