@@ -7,7 +7,7 @@
  *
  * Env: DATABASE_URL (the pool's: direct or a pooler), LISTEN_URL (optional,
  * direct: LISTEN on a connection of its own), PREPARED (1/0), POOL_MAX,
- * CONCURRENCY, MAINTENANCE (1/0), LISTEN (1/0).
+ * CONCURRENCY, MAINTENANCE (1/0), LISTEN (1/0), PREFETCH (default: adaptive).
  */
 import { createPool } from "../src/db/index.js";
 import { createQueue, defineTask } from "../src/jobs/index.js";
@@ -29,6 +29,7 @@ const worker = queue.work({
   concurrency: Number(env.CONCURRENCY ?? 10),
   maintenance: env.MAINTENANCE === "1",
   listen: env.LISTEN !== "0",
+  ...(env.PREFETCH ? { prefetch: Number(env.PREFETCH) } : {}),
   ...(env.LISTEN_URL ? { listenUrl: env.LISTEN_URL } : {}),
 });
 await worker.ready();

@@ -500,7 +500,9 @@ ${settleText.replaceAll("\n", " ")};
 
     // ---- processes: many worker processes, directly and through pgbouncer ------------------
     if (parts.has("processes")) {
-      const counts = [1, 4, 16, 32];
+      // JOBS_SCALE_COUNTS=4,32 and JOBS_SCALE_PREFETCH=50 (each worker's prefetch) for a variant.
+      const counts = (process.env.JOBS_SCALE_COUNTS ?? "1,4,16,32").split(",").map(Number);
+      const prefetch = process.env.JOBS_SCALE_PREFETCH;
       const n = 30_000;
       const url = await createDb("processes");
       await migrated(url);
@@ -535,6 +537,7 @@ ${settleText.replaceAll("\n", " ")};
                   ...env,
                   CONCURRENCY: String(CONCURRENCY),
                   MAINTENANCE: i === 0 ? "1" : "0",
+                  ...(prefetch ? { PREFETCH: prefetch } : {}),
                 },
                 stdio: ["ignore", "pipe", "inherit"],
               }),
@@ -610,6 +613,7 @@ ${settleText.replaceAll("\n", " ")};
         n,
         counts,
         concurrency_per_process: CONCURRENCY,
+        prefetch: prefetch ?? "adaptive (default)",
         modes: {
           direct: "pool of 2 per process, LISTEN on a pool connection, prepared statements",
           pgbouncer:
