@@ -29,8 +29,12 @@ export interface System {
   perJobAcks: boolean;
   bulkAdd(n: number, options?: { runAt?: Date }): Promise<void>;
   add(): Promise<void>;
-  /** Starts workers whose handler calls onJob for each job; resolves once they are polling. */
-  work(onJob: () => void): Promise<Running>;
+  /**
+   * Starts workers whose handler calls onJob for each job (and, except in
+   * pg-boss's batch handlers, waits for the promise it returns); resolves
+   * once they are polling.
+   */
+  work(onJob: () => void | Promise<void>): Promise<Running>;
   /** Leaves `n` dead / permanently failed jobs behind (the "dirty table" case). */
   addDead(n: number): Promise<void>;
   /** Removes every pending job (between rounds); keeps dead and future rows when `keepDirt`. */
@@ -49,7 +53,7 @@ export async function opskitSystem(url: string): Promise<System> {
   });
   if (error) throw new Error(error.message);
   const pool: Pool = createPool({ connectionString: url, max: 20 });
-  let onJob = () => undefined as void;
+  let onJob: () => void | Promise<void> = () => undefined;
   const noop = defineTask("noop", async () => onJob());
   const queue = createQueue({ pool, tasks: [noop] });
   return {
@@ -189,11 +193,11 @@ export async function pgBossSystem(url: string, tuned: boolean): Promise<System>
                 name,
                 { batchSize: 100, pollingIntervalSeconds: 0.5 },
                 async (jobs) => {
-                  for (let j = 0; j < jobs.length; j++) onJob();
+                  for (let j = 0; j < jobs.length; j++) void onJob();
                 },
               )
             : await boss.work(name, async (jobs) => {
-                for (let j = 0; j < jobs.length; j++) onJob();
+                for (let j = 0; j < jobs.length; j++) void onJob();
               }),
         );
       }

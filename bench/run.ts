@@ -12,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   log: () => import("./log.js"),
   lint: () => import("./lint.js"),
   jobs: () => import("./jobs.js"),
+  "jobs-scale": () => import("./jobs-scale.js"),
   inbox: () => import("./inbox.js"),
   console: () => import("./console.js"),
   auth: () => import("./auth.js"),

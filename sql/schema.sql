@@ -62,6 +62,47 @@ begin
 end
 $$;
 
+CREATE FUNCTION opskit.claim_jobs(worker text, queues text[], tasks text[], max_jobs integer, lease_ms integer, limited boolean DEFAULT false) RETURNS TABLE(id bigint, task text, queue text, payload jsonb, attempts integer, max_attempts integer, backoff jsonb, timeout_ms integer, checkpoint jsonb, meta jsonb)
+    LANGUAGE plpgsql
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_sort TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    AS $$
+#variable_conflict use_column
+begin
+  perform set_config('synchronous_commit', 'off', true);
+  -- The CTE is an optimisation fence: LIMIT applies before the UPDATE, so a
+  -- batch never locks more rows than it takes.
+  return query
+  with c as (
+    select j.id from opskit.jobs j
+     where j.state = 'ready'
+       and j.queue = any(claim_jobs.queues)
+       and j.task = any(claim_jobs.tasks)
+       and (claim_jobs.limited or not exists (
+             select 1 from opskit.job_queues q
+              where q.name = j.queue and (q.paused or q.concurrency is not null)))
+       -- The claimable head of each fifo_key is its lowest unfinished id.
+       and (j.fifo_key is null or not exists (
+             select 1 from opskit.jobs f where f.fifo_key = j.fifo_key and f.id < j.id))
+     order by j.priority, j.run_at, j.id
+     limit claim_jobs.max_jobs
+     for update skip locked
+  )
+  update opskit.jobs j
+     set state = 'running', attempts = j.attempts + 1, locked_by = claim_jobs.worker,
+         locked_at = now(),
+         lease_expires_at = now() + claim_jobs.lease_ms * interval '1 millisecond',
+         heartbeat_at = null
+    from c
+   where j.id = c.id
+  returning j.id, j.task, j.queue, j.payload, j.attempts, j.max_attempts, j.backoff,
+            j.timeout_ms, j.checkpoint, j.meta;
+end
+$$;
+
 CREATE FUNCTION opskit.notify_jobs(queue text) RETURNS void
     LANGUAGE plpgsql
     AS $$

@@ -44,8 +44,20 @@ export interface WorkOptions {
   pollIntervalMs?: number;
   /** Default leaseMs / 6. */
   heartbeatIntervalMs?: number;
-  /** LISTEN for wake-ups and cancellations; default true. False = poll only (transaction-mode poolers). */
+  /**
+   * LISTEN for wake-ups and cancellations; default true. Through a
+   * transaction-mode pooler either give `listenUrl` or set false (poll only:
+   * wake-ups every `pollIntervalMs`, cancellations with the heartbeat).
+   */
   listen?: boolean;
+  /**
+   * Listen on a connection of its own to this URL (a direct one, past the
+   * pooler) instead of a pool connection: one per worker. LISTEN needs one
+   * server session for as long as it listens, which a transaction-mode pooler
+   * does not keep. Everything else the worker does is one statement or one
+   * transaction at a time (docs/scaling.md).
+   */
+  listenUrl?: string;
   /** After a handler's signal aborts, how long it may take to return; default 2 s. */
   abortGraceMs?: number;
 }
@@ -347,6 +359,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   if (options.listen ?? true) {
     listener = listenForNotifications({
       pool: deps.pool,
+      url: options.listenUrl,
       channels: ["opskit_jobs", "opskit_jobs_cancel"],
       onNotification,
       log,

@@ -1,5 +1,5 @@
-import type { Notification } from "pg";
-import type { Pool, PoolClient } from "../db/index.js";
+import pg, { type Notification } from "pg";
+import type { Pool } from "../db/index.js";
 import type { Logger } from "../log/index.js";
 import { toError } from "../errors.js";
 
@@ -7,39 +7,77 @@ export interface NotificationListener {
   close(): Promise<void>;
 }
 
+/** One connection that LISTENs: a pool's, or one of its own. */
+interface ListenConnection {
+  client: pg.ClientBase;
+  release(error?: Error): void;
+}
+
 /**
- * Holds one pool connection that LISTENs on `channels`, and reconnects with
- * backoff when it drops (a Postgres restart). After each (re)connect it calls
+ * A connection of its own to `url`: LISTEN needs one server session for as
+ * long as it listens, which a transaction-mode pooler does not keep, so a
+ * worker whose pool goes through one listens on a direct connection.
+ */
+async function connectDirect(url: string): Promise<ListenConnection> {
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: "opskit-jobs-listener",
+    keepAlive: true,
+  });
+  // Until the listener attaches its own handler: a failed connect must not crash the process.
+  const early = () => undefined;
+  client.on("error", early);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  client.off("error", early);
+  return { client, release: () => void client.end().catch(() => undefined) };
+}
+
+/**
+ * Holds one connection that LISTENs on `channels` (a pool connection, or a
+ * connection of its own to `url` when given), and reconnects with backoff
+ * when it drops (a Postgres restart). After each (re)connect it calls
  * `onNotification` with channel "" so the owner can poll once: anything sent
  * while it was away was lost.
  */
 export function listenForNotifications(options: {
   pool: Pool;
+  /** Listen on a connection of its own to this URL instead of a pool connection. */
+  url?: string | undefined;
   channels: string[];
   onNotification: (channel: string, payload: string) => void;
   log: Logger;
 }): NotificationListener {
-  let client: PoolClient | undefined;
+  let held: ListenConnection | undefined;
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let failures = 0;
 
   const onMessage = (msg: Notification) => options.onNotification(msg.channel, msg.payload ?? "");
+  const open = async (): Promise<ListenConnection> => {
+    if (options.url !== undefined) return connectDirect(options.url);
+    const c = await options.pool.connect();
+    return { client: c, release: (error) => c.release(error) };
+  };
 
   const connect = async (): Promise<void> => {
     if (closed) return;
-    let c: PoolClient | undefined;
+    let c: ListenConnection | undefined;
     try {
-      c = await options.pool.connect();
+      c = await open();
       const current = c;
-      current.on("notification", onMessage);
-      current.on("error", (error) => drop(current, error));
-      for (const channel of options.channels) await current.query(`listen ${channel}`);
+      current.client.on("notification", onMessage);
+      current.client.on("error", (error) => drop(current, error));
+      for (const channel of options.channels) await current.client.query(`listen ${channel}`);
       if (closed) {
         current.release();
         return;
       }
-      client = current;
+      held = current;
       failures = 0;
       options.onNotification("", "");
     } catch (error) {
@@ -47,10 +85,10 @@ export function listenForNotifications(options: {
       retry(error);
     }
   };
-  const drop = (c: PoolClient, error: Error) => {
-    if (client !== c) return;
-    client = undefined;
-    c.off("notification", onMessage);
+  const drop = (c: ListenConnection, error: Error) => {
+    if (held !== c) return;
+    held = undefined;
+    c.client.off("notification", onMessage);
     c.release(error);
     retry(error);
   };
@@ -72,11 +110,11 @@ export function listenForNotifications(options: {
     async close() {
       closed = true;
       clearTimeout(retryTimer);
-      const c = client;
-      client = undefined;
+      const c = held;
+      held = undefined;
       if (c) {
-        c.off("notification", onMessage);
-        await c.query("unlisten *").catch(() => undefined);
+        c.client.off("notification", onMessage);
+        await c.client.query("unlisten *").catch(() => undefined);
         c.release();
       }
     },

@@ -11,52 +11,34 @@ export interface ClaimOptions {
   prepared: boolean;
 }
 
-// What a worker needs to run a job, and no more: every column returned is
-// parsed for every job (timestamps were the costliest).
-const RETURNING = `returning j.id, j.task, j.queue, j.payload, j.attempts, j.max_attempts, j.backoff,
-  j.timeout_ms, j.checkpoint, j.meta`;
-
-// The claimable head of each fifo_key is its lowest unfinished id.
-const FIFO = `(j.fifo_key is null or not exists (
-    select 1 from opskit.jobs f where f.fifo_key = j.fifo_key and f.id < j.id))`;
-
-// The CTE is an optimisation fence: LIMIT applies before the UPDATE, so a
-// batch never locks more rows than it takes (Oban's note on nested loops).
+// The claim is the function opskit.claim_jobs (sql/migrations/0012_jobs_claim_plan.sql):
+// one statement whose plan reads the claim index in order and stops at the
+// limit, whatever the table's statistics say (a burst into a table analyzed
+// while empty made the inline query sort every ready job for each batch).
 //
 // A claim commits without waiting for its WAL flush (synchronous_commit off
-// for this transaction only). A claim is a lease, not an outcome: if the
-// server crashed before the flush, the claim is simply undone (the job is
-// ready again with its attempt not counted) and the worker's outcome for it
-// is fenced out, so the job runs again, as after any crash (at least once).
-// Every outcome is still written with a durable commit, which also flushes
-// the claims before it in the WAL. With durable settings the flush was most
-// of a claim's time, and the worker waits on its claims.
-const claimSql = (where: string) => `with async_commit as (
-  select set_config('synchronous_commit', 'off', true)
-), c as (
-  select j.id from opskit.jobs j
-  where j.state = 'ready' and ${where} and j.task = any($3::text[]) and ${FIFO}
-  order by j.priority, j.run_at, j.id
-  limit $4
-  for update skip locked
-)
-update opskit.jobs j
-   set state = 'running', attempts = j.attempts + 1, locked_by = $1, locked_at = now(),
-       lease_expires_at = now() + $5::integer * interval '1 millisecond', heartbeat_at = null
-  from c, async_commit where j.id = c.id
-${RETURNING}`;
-
-const CLAIM_SQL = claimSql(`j.queue = any($2::text[])
-    and not exists (select 1 from opskit.job_queues q
-                    where q.name = j.queue and (q.paused or q.concurrency is not null))`);
+// for this transaction only, set inside the function). A claim is a lease,
+// not an outcome: if the server crashed before the flush, the claim is simply
+// undone (the job is ready again with its attempt not counted) and the
+// worker's outcome for it is fenced out, so the job runs again, as after any
+// crash (at least once). Every outcome is still written with a durable
+// commit, which also flushes the claims before it in the WAL. With durable
+// settings the flush was most of a claim's time, and the worker waits on its
+// claims.
+//
+// Only what a worker needs to run a job comes back: every column returned is
+// parsed for every job (timestamps were the costliest).
+const CLAIM_SQL = `select id, task, queue, payload, attempts, max_attempts, backoff, timeout_ms,
+  checkpoint, meta from opskit.claim_jobs($1, $2::text[], $3::text[], $4, $5, $6)`;
 
 /**
  * Claims up to `limit` ready jobs of the given queues and tasks in one
  * statement (`FOR UPDATE SKIP LOCKED`), skipping paused queues and queues
- * with a global concurrency limit (see claimLimitedJobs).
+ * with a global concurrency limit (see claimLimitedJobs). Needs no session
+ * state: safe through a transaction-mode pooler (with `prepared: false`).
  */
 export async function claimJobs(db: Queryable, o: ClaimOptions): Promise<ClaimedJob[]> {
-  const values = [o.worker, o.queues, o.tasks, o.limit, o.leaseMs];
+  const values = [o.worker, o.queues, o.tasks, o.limit, o.leaseMs, false];
   const { rows } = await db.query<ClaimedJob>(
     o.prepared
       ? { name: "opskit_claim_jobs", text: CLAIM_SQL, values }
@@ -64,8 +46,6 @@ export async function claimJobs(db: Queryable, o: ClaimOptions): Promise<Claimed
   );
   return rows;
 }
-
-const CLAIM_LIMITED_SQL = claimSql("j.queue = $2");
 
 /**
  * Claims from one queue that has a global concurrency limit. Must run inside
@@ -93,12 +73,13 @@ export async function claimLimitedJobs(
     limit = Math.min(limit, row.concurrency - (rows[0]?.n ?? 0));
   }
   if (limit <= 0) return [];
-  const { rows } = await client.query<ClaimedJob>(CLAIM_LIMITED_SQL, [
+  const { rows } = await client.query<ClaimedJob>(CLAIM_SQL, [
     o.worker,
-    queue,
+    [queue],
     o.tasks,
     limit,
     o.leaseMs,
+    true,
   ]);
   return rows;
 }

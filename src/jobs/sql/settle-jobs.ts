@@ -138,4 +138,4 @@ export async function settleJobs(
   return { applied };
 }
 
-export { JOB_COLUMNS };
+export { JOB_COLUMNS, SETTLE_SQL };
