@@ -17,6 +17,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   auth: () => import("./auth.js"),
   alerts: () => import("./alerts.js"),
   backup: () => import("./backup.js"),
+  "outbox-logical": () => import("./outbox-logical.js"),
 };
 
 const args = process.argv.slice(2);
