@@ -308,6 +308,38 @@ test("a slot whose consumer hangs is dropped once its lag passes the budget; fal
   });
 });
 
+test("a slow onRows keeps its stream: status updates answer the walsender's timeout meanwhile", async () => {
+  await withOutboxDb(async (db) => {
+    const url = new URL(db.url);
+    url.searchParams.set("options", "-c wal_sender_timeout=1000");
+    const errors: Error[] = [];
+    const delivered: string[] = [];
+    const reader = createLogicalOutboxReader({
+      connectionString: url.toString(),
+      slotName: db.slotName,
+      publicationName: db.publicationName,
+      maxSlotLagBytes: 1024 ** 3,
+      statusIntervalMs: 200,
+      log: silent(),
+      onRows: async (rows) => {
+        // Three walsender timeouts long: without status updates the server ends the stream.
+        if (delivered.length === 0) await new Promise((r) => setTimeout(r, 3000));
+        delivered.push(...rows.map((r) => r.id));
+      },
+    });
+    reader.on("error", (e) => void errors.push(e));
+    await reader.start();
+    try {
+      const ids = [...(await db.insert([{ n: 1 }])), ...(await db.insert([{ n: 2 }]))];
+      await waitUntil(() => ids.every((id) => delivered.includes(id)), "both delivered");
+      assert.deepEqual(errors, [], "the stream never broke");
+      assert.deepEqual(delivered, ids);
+    } finally {
+      await reader.stop();
+    }
+  });
+});
+
 test("the role must be allowed to replicate: a clear error, and nothing created", async () => {
   await withOutboxDb(async (db) => {
     const role = `t_norepl_${db.slotName.slice(-8)}`;
