@@ -443,6 +443,11 @@ export function createLogicalOutboxReader(
             fallBack("slot-missing", `The replication slot "${slotName}" no longer exists.`),
         });
         const first = await openFirstSession();
+        if (state !== "running") {
+          // The guard's first round found the slot over its budget and dropped it.
+          await closeSession(first, false);
+          throw new SlotMissing();
+        }
         session = first;
         status = startPeriodicTask({
           intervalMs: options.statusIntervalMs ?? 10_000,
@@ -468,7 +473,8 @@ export function createLogicalOutboxReader(
         if (error instanceof SlotMissing) {
           throw new OpskitError(
             "CONFLICT",
-            `The replication slot "${slotName}" was dropped while the reader started; start again.`,
+            `The replication slot "${slotName}" was dropped while the reader started (over its lag budget, ` +
+              `or by someone else); deliver by polling, or start again to create a new slot.`,
           );
         }
         throw error;
