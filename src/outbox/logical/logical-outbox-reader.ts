@@ -151,6 +151,26 @@ export function createLogicalOutboxReader(
   let session: Session | undefined;
   let sessions: Promise<void> | undefined;
   let fellBack = false;
+  /** Aborted when the reader stops: ends its waits (backoff, a hung delivery) at once. */
+  let lifetime = new AbortController();
+  const untilStopped = async (wait: Promise<unknown>): Promise<void> => {
+    const { signal } = lifetime;
+    let onAbort: (() => void) | undefined;
+    try {
+      await Promise.race([
+        wait,
+        new Promise<void>((resolve) => {
+          onAbort = resolve;
+          if (signal.aborted) resolve();
+          else signal.addEventListener("abort", onAbort, { once: true });
+        }),
+      ]);
+    } finally {
+      if (onAbort) signal.removeEventListener("abort", onAbort);
+    }
+  };
+  const pause = (ms: number) =>
+    sleep(ms, undefined, { signal: lifetime.signal }).catch(() => undefined);
 
   /** One replication connection; a new one after every break. */
   interface Session {
@@ -323,13 +343,17 @@ export function createLogicalOutboxReader(
           () => new Error("the replication stream ended"),
           (error: unknown) => toError(error),
         );
+        const inFlight = current.delivering;
         await closeSession(current, false);
+        // One onRows at a time: the new stream redelivers that transaction (it was not
+        // confirmed), so the call still running on the old one must end first.
+        await untilStopped(inFlight ?? Promise.resolve());
         if (state !== "running") return;
         log.warn({ err: ended, slot: slotName }, "the outbox replication stream broke; reopening");
         events.emit("error", ended);
         current = undefined;
       }
-      await sleep(backoff(attempt++));
+      await pause(backoff(attempt++));
       if (state !== "running") return;
       try {
         current = await openSession();
@@ -369,6 +393,7 @@ export function createLogicalOutboxReader(
     return stopping;
   };
   const release = async (drain: boolean) => {
+    lifetime.abort();
     const s = session;
     session = undefined;
     await status?.stop();
@@ -409,6 +434,7 @@ export function createLogicalOutboxReader(
       }
       state = "running";
       fellBack = false;
+      lifetime = new AbortController();
       pool = createPool({
         connectionString,
         max: 2,
