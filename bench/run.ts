@@ -21,6 +21,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   orm: () => import("./orm.js"),
   outbox: () => import("./outbox.js"),
   memory: () => import("./memory.js"),
+  "outbox-logical": () => import("./outbox-logical.js"),
 };
 
 const args = process.argv.slice(2);

@@ -188,6 +188,11 @@ export const ERROR_CODES = {
     summary:
       "A restore was refused: its target is the source, or holds tables and --replace was not given.",
   },
+  OUTBOX_LOGICAL_UNAVAILABLE: {
+    status: 503,
+    summary:
+      "The outbox's logical reader cannot run: wal_level is not logical or the role lacks REPLICATION.",
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -55,6 +55,10 @@ async function main(): Promise<number> {
           synchronous_commit: "off",
           full_page_writes: "off",
           max_connections: "300",
+          // The outbox's logical reader is tested against a real replication slot.
+          wal_level: "logical",
+          max_replication_slots: "20",
+          max_wal_senders: "20",
         },
       });
     } catch (error) {
