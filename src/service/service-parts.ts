@@ -9,6 +9,7 @@ import { metricsPart } from "../metrics/index.js";
 import { secretsPart } from "../secrets/index.js";
 import { migrationsPart, pendingMigrationsPart } from "../migrate/index.js";
 import type { Console } from "../console/index.js";
+import type { ErrorReporter } from "../log/index.js";
 import type { PartContext, ServicePart } from "../service-part.js";
 import { appParts, type AppPartOptions } from "./app-parts.js";
 
@@ -22,6 +23,8 @@ export interface PartsOptions<C> extends AppPartOptions<C> {
   parts?: ServicePart<C>[];
   /** The alerts part's options: the service's own rules, the built-in pack's overrides, notifiers. */
   alerts?: AlertsPartOptions;
+  /** Where 5xx answers, dead jobs and unhandled rejections are reported besides the log (`sentryReporter`). */
+  reporters?: ErrorReporter[];
 }
 
 /**
