@@ -73,6 +73,8 @@ export interface AdaptedService<C> {
    * resolves true when everything stopped cleanly within the budget.
    */
   shutdown(closeServer: () => Promise<void>, reason?: string): Promise<boolean>;
+  /** True once `shutdown` was called (a framework's close hook then leaves the rest to it). */
+  shuttingDown(): boolean;
   /** SIGTERM/SIGINT run `shutdown(closeServer)` and exit 0 (clean) or 1; returns the uninstaller. */
   exitOnSignals(closeServer: () => Promise<void>): () => void;
 }
@@ -139,6 +141,7 @@ export function adaptService<C>(service: RunningService<C>): AdaptedService<C> {
     },
     auth,
     draining: () => service.health.state() === "shutting_down",
+    shuttingDown: () => stopping !== undefined,
     shutdown(closeServer, reason = "shutdown") {
       stopping ??= (async () => {
         await service.drain(reason);

@@ -107,6 +107,9 @@ export const opskitFastify = fp<OpskitFastifyOptions>(
     });
 
     fastify.addHook("onClose", async () => {
+      // Closed by the signal handler: the shutdown it runs stops the parts once Fastify has closed.
+      if (adapted.shuttingDown()) return;
+      // Closed directly (`fastify.close()`): Fastify refuses new requests already (503).
       await adapted.shutdown(async () => undefined, "fastify close");
     });
     if (options.exitOnSignals ?? true) {
