@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express";
 import type { Principal } from "../../auth/index.js";
-import type { AdaptedRequest, AdaptedService } from "../adapted-service.js";
+import type { AdaptedRequest, AdaptedService, FrameworkAnswer } from "../adapted-service.js";
 import { frameworkClientError } from "../client-error.js";
 import type { RequestPrincipal } from "../request-auth.js";
 
@@ -10,6 +10,8 @@ export interface OpskitLocals {
   opskit: AdaptedRequest;
   /** The verified caller, when the request carried a valid credential. */
   principal?: Principal;
+  /** The answer refusing this request for `roles` (none: any caller), or undefined when it may pass. */
+  opskitRefusal?: (roles: readonly string[]) => FrameworkAnswer | undefined;
 }
 
 export interface OpskitExpress {
@@ -29,6 +31,12 @@ export interface OpskitExpress {
   close(server: Server): Promise<boolean>;
   /** SIGTERM/SIGINT run `close(server)`, then exit 0 (clean) or 1. Returns the uninstaller. */
   exitOnSignals(server: Server): () => void;
+  /**
+   * Says `server` is closing (for a framework that closes it itself, as
+   * Nest does): each keep-alive socket is closed as soon as it answers its
+   * last request, instead of lingering until its idle timeout.
+   */
+  closing(server: Server): void;
 }
 
 /**
@@ -77,6 +85,8 @@ export function opskitExpress(adapted: AdaptedService<unknown>): OpskitExpress {
         (result) => {
           seen.set(res, result);
           local(res).principal = result.principal;
+          local(res).opskitRefusal = (roles) =>
+            adapted.auth.refusal(result, roles, started.requestId);
           next();
         },
         (thrown: unknown) => next(thrown),
@@ -126,6 +136,7 @@ export function opskitExpress(adapted: AdaptedService<unknown>): OpskitExpress {
       };
     },
     close,
+    closing: (server) => void (closing = server),
     exitOnSignals: (server) => adapted.exitOnSignals(() => closeServer(server)),
   };
 }

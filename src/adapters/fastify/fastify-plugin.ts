@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from "fastify";
 import fp from "fastify-plugin";
+import type { ServerResponse } from "node:http";
 import type { Principal } from "../../auth/index.js";
 import type { AdaptedRequest, AdaptedService } from "../adapted-service.js";
 import { frameworkClientError } from "../client-error.js";
@@ -106,6 +107,20 @@ export const opskitFastify = fp<OpskitFastifyOptions>(
       return reply.code(404).send({ error: { code: "NOT_FOUND", message, requestId } });
     });
 
+    // Once Fastify is closing, a keep-alive socket that answers its last
+    // in-flight request is idle: close it then, or `close()` waits for the
+    // socket's idle timeout (72 s by default in Fastify).
+    let closing = false;
+    fastify.server.on("request", (_req, res: ServerResponse) => {
+      res.once("close", () => {
+        if (closing) setImmediate(() => fastify.server.closeIdleConnections());
+      });
+    });
+    fastify.addHook("preClose", (done) => {
+      closing = true;
+      fastify.server.closeIdleConnections();
+      done();
+    });
     fastify.addHook("onClose", async () => {
       // Closed by the signal handler: the shutdown it runs stops the parts once Fastify has closed.
       if (adapted.shuttingDown()) return;
