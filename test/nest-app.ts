@@ -11,7 +11,6 @@ import {
   Query,
   Res,
   UseGuards,
-  type CanActivate,
   type INestApplication,
 } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";

@@ -97,7 +97,6 @@ for (const framework of (process.env.ADAPTERS ?? "fastify,express,nest").split("
 
     assert.equal(signal, null);
     const shutdown = lines.filter((l) => l.category === "shutdown" || l.level === 50);
-    (await import("node:fs")).writeFileSync(lines.map((l) => JSON.stringify(l)).join("\n"));
     assert.equal(code, 0, `exit code after a clean shutdown: ${JSON.stringify(shutdown)}`);
     assert.deepEqual(
       { errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx },
