@@ -59,7 +59,7 @@ test("Sentry: a 500 and an unhandled rejection arrive at the ingest endpoint as 
   try {
     const url = await new Promise<string>((resolve, reject) => {
       child.once("exit", (code) => reject(new Error(`exited with ${code} before listening`)));
-      createInterface({ input: child.stdout! }).on("line", (text) => {
+      createInterface({ input: child.stdout }).on("line", (text) => {
         const line = JSON.parse(text) as { msg?: string; url?: string };
         if (line.msg === "listening") resolve(line.url!);
       });
