@@ -17,3 +17,4 @@ export { jsonBody, isJsonContentType } from "./json-body.js";
 export { postgresClientError, type PostgresClientError } from "./postgres-errors.js";
 export { ACCESS_LOG_MODES, loggableHeaders, type AccessLogMode } from "./access-log.js";
 export { logRequest, reportRequestError } from "./request-outcome.js";
+export { fetchWithRequestId } from "./fetch-with-request-id.js";
