@@ -69,6 +69,12 @@ export async function checkAdapter(
   assert.equal(line?.request_id, "adapter-req-1", "the route's log line carries the request id");
   const access = ctx.logs.find((l) => l.msg === "request" && l.request_id === "adapter-req-1");
   assert.equal(access?.status, 200, "one access log line");
+  const timed = await (await fetch(`${base}/metrics`)).text();
+  assert.match(
+    timed,
+    /http_server_request_duration_seconds_count\{[^}]*http_route="\/hello"[^}]*\} 1/,
+    "the framework's route is in the HTTP metrics",
+  );
 
   // A thrown error: 500 in the envelope, nothing of the error's text.
   const boom = await fetch(`${base}/boom`);

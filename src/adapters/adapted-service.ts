@@ -10,6 +10,7 @@ import {
   type ErrorEnvelope,
 } from "../http/index.js";
 import { flushLogs, runWithLogContext, type Logger } from "../log/index.js";
+import { nodeRequestObserverOf } from "../metrics/index.js";
 import { startService, type RunningService, type ServiceOptions } from "../service/index.js";
 import { createRequestAuth, type RequestAuth } from "./request-auth.js";
 import { servedPaths } from "./served-paths.js";
@@ -27,6 +28,8 @@ export interface AdaptedRequest {
   started: number;
   /** The log context the request runs in (`request_id`). */
   context: { request_id: string };
+  /** Records the request in the HTTP metrics once it is answered. */
+  observed?: ((route: string, status: number) => void) | undefined;
 }
 
 /**
@@ -42,8 +45,11 @@ export interface AdaptedService<C> {
   serves(path: string): boolean;
   /** Answers one of those requests on Node's request and response (the raw body unread). */
   serve(req: IncomingMessage, res: ServerResponse): void;
-  /** Starts a framework route's request: its id (from `X-Request-Id` or new) and log context. */
-  begin(headers: IncomingHttpHeaders): AdaptedRequest;
+  /**
+   * Starts a framework route's request: its id (from `X-Request-Id` or new),
+   * its log context, and (given its method and path) its HTTP metrics.
+   */
+  begin(headers: IncomingHttpHeaders, request?: { method: string; path: string }): AdaptedRequest;
   /** Runs `fn` inside the request's log context. */
   within<T>(request: AdaptedRequest, fn: () => T): T;
   /** The access log line (`OPSKIT_ACCESS_LOG`) of a finished framework request. */
@@ -99,6 +105,8 @@ export function adaptService<C>(service: RunningService<C>): AdaptedService<C> {
   const log: Logger = service.log.child({ category: "http" });
   const quiet = new Set<string>();
   const accessLog = service.config.OPSKIT_ACCESS_LOG;
+  // The metrics part's middleware has a Node twin: the framework's routes are timed by it too.
+  const observe = nodeRequestObserverOf(service.metrics.httpMetrics());
   const auth = createRequestAuth(service.config, service.log, service.service.name);
   let stopping: Promise<boolean> | undefined;
   const adapted: AdaptedService<C> = {
@@ -108,13 +116,20 @@ export function adaptService<C>(service: RunningService<C>): AdaptedService<C> {
       if (listener) listener(req, res);
       else res.writeHead(404).end();
     },
-    begin(headers) {
+    begin(headers, request) {
       const header = headers["x-request-id"];
       const requestId = resolveRequestId(typeof header === "string" ? header : undefined);
-      return { requestId, started: performance.now(), context: { request_id: requestId } };
+      const observed = request && observe?.(request.method, request.path);
+      return {
+        requestId,
+        started: performance.now(),
+        context: { request_id: requestId },
+        observed,
+      };
     },
     within: (request, fn) => runWithLogContext(request.context, fn),
     end(request, done) {
+      request.observed?.(done.route, done.status);
       runWithLogContext(request.context, () =>
         logRequest(
           log,

@@ -67,7 +67,7 @@ export function opskitExpress(adapted: AdaptedService<unknown>): OpskitExpress {
       adapted.serve(req, res);
       return;
     }
-    const started = adapted.begin(req.headers);
+    const started = adapted.begin(req.headers, { method: req.method, path: req.path });
     local(res).opskit = started;
     res.setHeader("x-request-id", started.requestId);
     if (adapted.draining()) res.setHeader("connection", "close");

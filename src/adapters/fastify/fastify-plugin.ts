@@ -61,7 +61,7 @@ export const opskitFastify = fp<OpskitFastifyOptions>(
         adapted.serve(request.raw, reply.raw);
         return;
       }
-      const started = adapted.begin(request.headers);
+      const started = adapted.begin(request.headers, { method: request.method, path });
       request.opskit = started;
       void reply.header("x-request-id", started.requestId);
       if (adapted.draining()) void reply.header("connection", "close");
