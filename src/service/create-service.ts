@@ -68,7 +68,8 @@ export async function startService<M extends Manifest>(
   const shutdown = serviceShutdown({ base, database, started, hooks, env: options.env });
   try {
     const reporting = createErrorReporting({ log: base.log, reporters: options.reporters ?? [] });
-    const active = [...parts, errorReportingPart(reporting)].filter((p) =>
+    // First to start, so it stops after the worker has drained: a job that dies while draining is reported.
+    const active = [errorReportingPart(reporting), ...parts].filter((p) =>
       p.roles.includes(base.role),
     );
     const declared = await declareParts(active, base);
