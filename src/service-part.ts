@@ -19,7 +19,7 @@ import type { ConsoleScreen } from "./console/index.js";
 import type { Pool } from "./db/index.js";
 import type { Health, HealthCheck } from "./health/index.js";
 import type { AnyTask, Queue, Schedule } from "./jobs/index.js";
-import type { Logger } from "./log/index.js";
+import type { ErrorContext, Logger } from "./log/index.js";
 import type { Metrics } from "./metrics/index.js";
 import type { MigrationSource } from "./migrate/index.js";
 
@@ -63,6 +63,8 @@ export interface ServiceContext<C = unknown> extends PartContext<C> {
   screens: readonly ConsoleScreen[];
   /** Registers a stop that runs right after HTTP has drained. */
   onShutdown(name: string, stop: PartStop): void;
+  /** Logs an error and hands it to the service's reporters (`reporters`: Sentry…). */
+  reportError(error: unknown, context: ErrorContext): void;
 }
 
 /** A sub-app mounted on the service's HTTP app; a function is called once every part has started. */

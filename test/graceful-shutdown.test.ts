@@ -129,6 +129,8 @@ test("SIGTERM under keep-alive load: readiness fails first, in-flight requests f
       // The alert evaluator (roles worker and all) stops before the console.
       "alerts",
       "console",
+      // Started first (docs/adapters.md): stops after every part, flushing the reporters.
+      "error_reporting",
       "health",
       "pool",
       "metrics",

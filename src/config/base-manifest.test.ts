@@ -17,6 +17,7 @@ test("the base manifest's defaults with an empty environment", () => {
       NODE_ENV: "development",
       OPSKIT_ROLE: "all",
       LOG_LEVEL: "info",
+      OPSKIT_ACCESS_LOG: "on",
       OPSKIT_RELEASE_ID: undefined,
       OPSKIT_VERSION: undefined,
       OPSKIT_SHUTDOWN_DRAIN_DELAY: 5_000,

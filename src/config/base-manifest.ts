@@ -105,6 +105,12 @@ export const baseManifest = defineManifest({
       description: "Lowest log level written.",
       example: "debug",
     }),
+    OPSKIT_ACCESS_LOG: v.enum(["off", "on", "full"], {
+      default: "on",
+      description:
+        "The per-request log line: off, on (method, route, status, duration), full (also the request headers, secret ones left out; for staging).",
+      example: "full",
+    }),
     OPSKIT_RELEASE_ID: v.string({
       optional: true,
       description: "Release identifier shown in /health as releaseId, e.g. the git commit sha.",

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../log/index.js";
 import { runWithLogContext } from "../log/index.js";
 import { nodeRequestObserverOf, routeTemplate } from "../metrics/index.js";
+import { loggableHeaders, type AccessLogMode } from "./access-log.js";
 import { errorEnvelope } from "./error-envelope.js";
 import { createNodeDispatcher } from "./node-dispatcher.js";
 import { matchTemplate, nodeRoutesOf, setNodeDispatcher } from "./node-route.js";
@@ -35,6 +36,13 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** Paths logged at debug level instead of info (probes and scrapes). */
   quietPaths?: string[];
+  /** The per-request log line (`OPSKIT_ACCESS_LOG`): off, on (default), full (with the non-secret headers). */
+  accessLog?: AccessLogMode;
+  /** Called with every error answered as a 5xx that is ours to fix (the error-reporting hook). */
+  onUnexpectedError?: (
+    error: unknown,
+    context: { requestId: string; method: string; route: string },
+  ) => void;
 }
 
 const DEFAULT_QUIET = ["/livez", "/readyz", "/health", "/metrics"];
@@ -65,12 +73,19 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     if (options.isDraining?.()) c.header("Connection", "close");
     await runWithLogContext({ request_id: requestId }, async () => {
       await next();
-      logRequest(log, quiet, c.req.path, {
-        method: c.req.method,
-        route: routeTemplate(c),
-        status: c.res.status,
-        started,
-      });
+      logRequest(
+        log,
+        quiet,
+        c.req.path,
+        {
+          method: c.req.method,
+          route: routeTemplate(c),
+          status: c.res.status,
+          started,
+          headers: () => loggableHeaders(c.req.raw.headers),
+        },
+        options.accessLog,
+      );
     });
   });
   const maxBodyBytes = options.bodyLimitBytes ?? 1024 * 1024;
@@ -118,6 +133,14 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   );
   app.onError((thrown, c) => {
     const error = reportRequestError(log, thrown);
+    if (error.unexpected) {
+      const context = {
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        route: routeTemplate(c),
+      };
+      options.onUnexpectedError?.(thrown, context);
+    }
     if (error.status === 503) c.header("Retry-After", RETRY_AFTER_SECONDS);
     return c.json(errorEnvelope(error, c.get("requestId")), error.status as 400);
   });
@@ -135,6 +158,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
         observers,
         isDraining: options.isDraining,
         maxBodyBytes,
+        accessLog: options.accessLog,
+        onUnexpectedError: options.onUnexpectedError,
       }),
     );
   }

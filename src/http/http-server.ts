@@ -1,5 +1,5 @@
 import { getRequestListener } from "@hono/node-server";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Hono } from "hono";
 import { nodeDispatcherOf } from "./node-route.js";
@@ -28,6 +28,26 @@ export interface StartHttpServerOptions {
 }
 
 /**
+ * A Node request listener for a Hono app: its Node routes (see
+ * `addNodeRoute`) are answered without building a web `Request`, the rest
+ * through Hono. What `startHttpServer` serves, and what a framework adapter
+ * hands the requests for opskit's own routes.
+ *
+ * @example
+ * expressApp.use((req, res, next) => (served(req.path) ? listener(req, res) : next()));
+ */
+export function nodeListener(
+  app: Hono<any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- any env
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const viaHono = getRequestListener(app.fetch);
+  const dispatch = nodeDispatcherOf(app);
+  if (!dispatch) return (req, res) => void viaHono(req, res);
+  return (req, res) => {
+    if (!dispatch(req, res)) void viaHono(req, res);
+  };
+}
+
+/**
  * Serves a Hono app on a Node HTTP server with a graceful close. Routes the
  * app serves on Node's own request and response (see `addNodeRoute`) are
  * answered without going through Hono.
@@ -40,16 +60,7 @@ export async function startHttpServer(
   app: Hono<any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- any env
   options: StartHttpServerOptions,
 ): Promise<HttpServer> {
-  const viaHono = getRequestListener(app.fetch);
-  // Routes with a Node twin (see addNodeRoute) are answered without a web Request.
-  const dispatch = nodeDispatcherOf(app);
-  const server = createServer(
-    dispatch
-      ? (req, res) => {
-          if (!dispatch(req, res)) void viaHono(req, res);
-        }
-      : viaHono,
-  );
+  const server = createServer(nodeListener(app));
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   server.headersTimeout = server.keepAliveTimeout + 1_000;
   let inFlight = 0;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../log/index.js";
 import { runWithLogContext } from "../log/index.js";
 import type { NodeRequestObserver } from "../metrics/index.js";
+import { loggableHeaders, type AccessLogMode } from "./access-log.js";
 import { errorEnvelope } from "./error-envelope.js";
 import { matchTemplate, type NodeDispatcher, type NodeRoute } from "./node-route.js";
 import { resolveRequestId } from "./request-id.js";
@@ -15,6 +16,10 @@ export interface NodeDispatcherOptions {
   observers: readonly NodeRequestObserver[];
   isDraining?: (() => boolean) | undefined;
   maxBodyBytes: number;
+  accessLog?: AccessLogMode | undefined;
+  onUnexpectedError?:
+    | ((error: unknown, context: { requestId: string; method: string; route: string }) => void)
+    | undefined;
 }
 
 /**
@@ -47,21 +52,34 @@ export function createNodeDispatcher(options: NodeDispatcherOptions): NodeDispat
         // metrics and rejection list), which a 413 answered here would skip.
         await route.handle(req, res, { requestId, params, maxBodyBytes: options.maxBodyBytes });
       } catch (thrown) {
-        answerError(thrown, requestId, res);
+        answerError(thrown, requestId, res, { method: req.method ?? "GET", route: route.path });
       }
       for (const done of observed) done?.(route.path, res.statusCode);
-      logRequest(log, options.quiet, path, {
-        method: req.method,
-        route: route.path,
-        status: res.statusCode,
-        started,
-      });
+      logRequest(
+        log,
+        options.quiet,
+        path,
+        {
+          method: req.method,
+          route: route.path,
+          status: res.statusCode,
+          started,
+          headers: () => loggableHeaders(req.headers),
+        },
+        options.accessLog,
+      );
     });
   }
 
   // What the app's onError does for a Hono route.
-  function answerError(thrown: unknown, requestId: string, res: ServerResponse): void {
+  function answerError(
+    thrown: unknown,
+    requestId: string,
+    res: ServerResponse,
+    request: { method: string; route: string },
+  ): void {
     const error = reportRequestError(log, thrown);
+    if (error.unexpected) options.onUnexpectedError?.(thrown, { requestId, ...request });
     if (res.headersSent) {
       res.destroy();
       return;

@@ -1,5 +1,6 @@
 import { OpskitError } from "../errors.js";
 import type { Logger } from "../log/index.js";
+import type { AccessLogMode } from "./access-log.js";
 import { toHttpError, type HttpError } from "./error-envelope.js";
 
 /**
@@ -7,13 +8,25 @@ import { toHttpError, type HttpError } from "./error-envelope.js";
  * Node route (node-dispatcher.ts): one place, so both paths log alike.
  */
 
-/** The access log line: at debug for quiet paths (probes, scrapes), info otherwise. */
+/**
+ * The access log line: at debug for quiet paths (probes, scrapes), info
+ * otherwise; none with `OPSKIT_ACCESS_LOG=off`, the headers too (the secret
+ * ones left out) with `full`.
+ */
 export function logRequest(
   log: Logger,
   quiet: ReadonlySet<string>,
   path: string,
-  request: { method: string | undefined; route: string; status: number; started: number },
+  request: {
+    method: string | undefined;
+    route: string;
+    status: number;
+    started: number;
+    headers?: () => Record<string, string>;
+  },
+  mode: AccessLogMode = "on",
 ): void {
+  if (mode === "off") return;
   const level = quiet.has(path) ? "debug" : "info";
   if (!log.isLevelEnabled(level)) return;
   const line = {
@@ -21,6 +34,7 @@ export function logRequest(
     route: request.route,
     status: request.status,
     duration_ms: Math.round((performance.now() - request.started) * 100) / 100,
+    ...(mode === "full" && request.headers ? { headers: request.headers() } : {}),
   };
   log[level](line, "request");
 }

@@ -1,7 +1,7 @@
 import type { Registry } from "prom-client";
 import type { Pool, Queryable } from "../db/index.js";
 import { OpskitError } from "../errors.js";
-import { createLogger, type Logger } from "../log/index.js";
+import { createLogger, getLogContext, type Logger } from "../log/index.js";
 import type { Schedule } from "./define-schedule.js";
 import { parsePayload, type AnyTask, type Task } from "./define-task.js";
 import { createWorker, type WorkOptions, type Worker } from "./create-worker.js";
@@ -169,6 +169,7 @@ export function createQueue(options: CreateQueueOptions): Queue {
       timeout_ms: o.timeoutMs,
       dedupe_key: o.dedupeKey,
       fifo_key: o.fifoKey,
+      meta: originOf(),
     };
   };
 
@@ -224,4 +225,10 @@ export function createQueue(options: CreateQueueOptions): Queue {
       return results.every(Boolean);
     },
   };
+}
+
+/** Added inside a request: its id, carried to the job's log context (`meta.request_id`). */
+function originOf(): { request_id: string } | undefined {
+  const requestId = getLogContext()?.request_id;
+  return requestId === undefined ? undefined : { request_id: String(requestId) };
 }

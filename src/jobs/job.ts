@@ -14,7 +14,8 @@ export interface ClaimedJob {
   backoff: BackoffSpec | null;
   timeout_ms: number | null;
   checkpoint: unknown;
-  meta: { schedule?: string; slot?: string } | null;
+  /** `request_id`: the request that enqueued the job (its log lines carry it too). */
+  meta: { schedule?: string; slot?: string; request_id?: string } | null;
 }
 
 /** What became of one attempt, as the worker reports it (batched, fenced by attempt and worker). */

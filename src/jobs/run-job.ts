@@ -49,8 +49,16 @@ export async function runJob(
   try {
     const payload: unknown = parsePayload(task, job.payload);
     const ctx = new RunningJob(job, abort, o);
+    const origin = job.meta?.request_id;
     const work = runWithLogContext(
-      { job_id: job.id, task: job.task, queue: job.queue, attempt: job.attempts },
+      {
+        job_id: job.id,
+        task: job.task,
+        queue: job.queue,
+        attempt: job.attempts,
+        // The request that enqueued it: one id joins the request's lines and the job's.
+        ...(origin === undefined ? {} : { request_id: origin }),
+      },
       () => callHandler(task, payload, ctx),
     );
     await settleOrAbandon(work, abort, o.abortGraceMs);

@@ -32,3 +32,10 @@ export {
   SECRET_KEY_SUFFIXES,
 } from "./secret-keys.js";
 export { maskedSecretId } from "./masked-secret-id.js";
+export {
+  createErrorReporting,
+  type ErrorContext,
+  type ErrorReporter,
+  type ErrorReporting,
+} from "./error-reporter.js";
+export { sentryReporter, type SentryLike } from "./reporters/sentry.js";

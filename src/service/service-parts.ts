@@ -10,6 +10,7 @@ import { outboxParts, type ServiceOutbox } from "../outbox/index.js";
 import { secretsPart } from "../secrets/index.js";
 import { migrationsPart, pendingMigrationsPart } from "../migrate/index.js";
 import type { Console } from "../console/index.js";
+import type { ErrorReporter } from "../log/index.js";
 import type { PartContext, ServicePart } from "../service-part.js";
 import { appParts, type AppPartOptions } from "./app-parts.js";
 
@@ -25,6 +26,8 @@ export interface PartsOptions<C> extends AppPartOptions<C> {
   outbox?: (ctx: PartContext<C>) => ServiceOutbox | undefined;
   /** The alerts part's options: the service's own rules, the built-in pack's overrides, notifiers. */
   alerts?: AlertsPartOptions;
+  /** Where 5xx answers, dead jobs and unhandled rejections are reported besides the log (`sentryReporter`). */
+  reporters?: ErrorReporter[];
 }
 
 /**

@@ -61,6 +61,8 @@ export interface StartedPart {
  * balancers stop routing, then the started parts stop in reverse order
  * (HTTP first, then the `onShutdown` hooks), then what the bootstrap made:
  * health, the pool, metrics, the embedded Postgres. `stop()` runs it once;
+ * `drain()` runs only its first two phases (for a framework that closes its
+ * own server between them and the rest);
  * `abort()` is the same without the drain, for a boot that failed halfway.
  */
 export function serviceShutdown(o: {
@@ -69,8 +71,25 @@ export function serviceShutdown(o: {
   started: readonly StartedPart[];
   hooks: readonly StartedPart[];
   env: Record<string, string | undefined> | undefined;
-}): { stop: (reason?: string) => Promise<boolean>; abort: () => Promise<void> } {
+}): {
+  stop: (reason?: string) => Promise<boolean>;
+  drain: (reason?: string) => Promise<void>;
+  abort: () => Promise<void>;
+} {
   const { base } = o;
+  // Readiness failing and the drain delay, once: a framework adapter runs
+  // them before its server stops accepting (Fastify's preClose, Nest's
+  // beforeApplicationShutdown), and `stop()` then finds them done.
+  let failingSince: number | undefined;
+  const failReadiness = (reason: string) => {
+    if (failingSince !== undefined) return;
+    failingSince = performance.now();
+    base.log.child({ category: "shutdown" }).info({ reason }, "shutdown: readiness now fails");
+    base.health.beginShutdown();
+  };
+  let delayed: Promise<void> | undefined;
+  const drainDelayOnce = (remaining: number) =>
+    (delayed ??= delay(Math.min(drainDelay(base.config, o.env ?? process.env), remaining)));
   const partPhases = (): ShutdownPhase[] => {
     const reversed = [...o.started].reverse();
     const http = reversed.findIndex((p) => p.name === "http");
@@ -88,27 +107,21 @@ export function serviceShutdown(o: {
     stop(reason = "stop") {
       stopping ??= runShutdown(
         [
-          {
-            name: "readiness",
-            run: async () => {
-              base.log
-                .child({ category: "shutdown" })
-                .info({ reason }, "shutdown: readiness now fails");
-              base.health.beginShutdown();
-            },
-          },
-          {
-            name: "drain_delay",
-            run: (remaining) =>
-              delay(Math.min(drainDelay(base.config, o.env ?? process.env), remaining)),
-          },
+          { name: "readiness", run: async () => failReadiness(reason) },
+          { name: "drain_delay", run: drainDelayOnce },
           ...partPhases(),
           ...closing,
         ],
-        base.config.OPSKIT_SHUTDOWN_TIMEOUT,
+        // One budget from the moment readiness began to fail, however the drain began.
+        base.config.OPSKIT_SHUTDOWN_TIMEOUT -
+          (failingSince === undefined ? 0 : performance.now() - failingSince),
         base.log,
       );
       return stopping;
+    },
+    async drain(reason = "drain") {
+      failReadiness(reason);
+      await drainDelayOnce(base.config.OPSKIT_SHUTDOWN_TIMEOUT);
     },
     async abort() {
       for (const phase of [...partPhases(), ...closing]) {

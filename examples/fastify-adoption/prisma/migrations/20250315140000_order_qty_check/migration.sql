@@ -1,0 +1,2 @@
+-- AddCheck
+ALTER TABLE "orders" ADD CONSTRAINT "orders_qty_positive" CHECK ("qty" > 0);
