@@ -54,20 +54,23 @@ export async function runChaos(options: {
   maxGapMs: number;
   startedAt: number;
   keepGoing: () => boolean;
+  /** Go on past `keepGoing` until this many disruptions ran (a short soak still sees every kind). */
+  minEvents?: number;
   onEvent?: (event: ChaosEvent) => void;
 }): Promise<ChaosEvent[]> {
   const { targets, random } = options;
   const events: ChaosEvent[] = [];
+  const going = () => options.keepGoing() || events.length < (options.minEvents ?? 0);
   let round: ChaosKind[] = [];
   const sleepUnless = async (ms: number) => {
     const end = Date.now() + ms;
-    while (options.keepGoing() && Date.now() < end) {
+    while (going() && Date.now() < end) {
       await new Promise((r) => setTimeout(r, Math.min(500, end - Date.now())));
     }
   };
   for (;;) {
     await sleepUnless(options.minGapMs + random() * (options.maxGapMs - options.minGapMs));
-    if (!options.keepGoing()) break;
+    if (!going()) break;
     if (round.length === 0) round = shuffle([...CHAOS_KINDS], random);
     const kind = round.shift()!;
     const at = Date.now() - options.startedAt;

@@ -29,7 +29,10 @@ export async function startFakeStore(options: {
   port: number;
   failureRate: number;
   random: () => number;
+  /** Each call takes from `min` to `max` ms (a real store is not instant: kills land mid-push). */
+  latencyMs?: { min: number; max: number };
 }): Promise<FakeStore> {
+  const latency = options.latencyMs ?? { min: 0, max: 0 };
   const store: FakeStore = {
     url: `http://127.0.0.1:${options.port}/`,
     pushes: [],
@@ -40,7 +43,10 @@ export async function startFakeStore(options: {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", () => void answer());
+    const answer = async () => {
+      const wait = latency.min + options.random() * (latency.max - latency.min);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const key = req.headers["idempotency-key"];
       let body: { store?: unknown; sku?: unknown; delta?: unknown } = {};
       try {
@@ -73,7 +79,7 @@ export async function startFakeStore(options: {
         at: Date.now(),
       });
       res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
-    });
+    };
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

@@ -38,6 +38,8 @@ export interface CheckInput {
   pushes: StorePush[];
   chaos: ChaosEvent[];
   baseline: Baseline;
+  /** Audit rows written (and acknowledged) during the chaos: each must still be there. */
+  auditWritten: string[];
   samples: ProcessSample[];
   connections: ConnectionSample[];
   /** Jobs one worker runs at a time (OPSKIT_JOBS_CONCURRENCY). */
@@ -217,11 +219,13 @@ export async function checkInvariants(
     after.migrations.every((m, i) => m === input.baseline.migrations[i]);
   const auditAfter = new Set(after.auditIds);
   const auditMissing = input.baseline.auditIds.filter((id) => !auditAfter.has(id));
+  const auditLost = input.auditWritten.filter((id) => !auditAfter.has(id));
   add(
-    "migrations and audit: no row missing or added by chaos",
-    migrationsSame && auditMissing.length === 0,
+    "migrations and audit: no row missing, none added by chaos",
+    migrationsSame && auditMissing.length === 0 && auditLost.length === 0,
     `${input.baseline.migrations.length} migrations before, ${after.migrations.length} after (same ids: ${migrationsSame}); ` +
-      `${input.baseline.auditIds.length} audit rows before, ${auditMissing.length} of them missing after (${after.auditIds.length} now)`,
+      `${input.baseline.auditIds.length} audit rows before, ${auditMissing.length} of them missing after; ` +
+      `${input.auditWritten.length} written during the chaos, ${auditLost.length} of them missing (${after.auditIds.length} now)`,
   );
 
   // 5. Resources of the steady processes: memory flat, fds and connections bounded.

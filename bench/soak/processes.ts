@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { createWriteStream } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -94,12 +95,14 @@ export class SoakPostgres {
       port: this.port,
       persistent: true,
       onLog: this.onLog,
-      // The machine is shared and small: commits are cheap. A restart is a
-      // clean or an immediate (crash-like) shutdown of the server, never an OS
-      // crash, so nothing committed is lost without fsync.
+      // The machine is shared and small: no fsync. A restart is a clean or an
+      // immediate (crash-like) shutdown of the server, never an OS crash: a
+      // commit's WAL, written to the OS before the commit is acknowledged
+      // (synchronous_commit on), survives it. synchronous_commit off would
+      // not: an immediate shutdown loses the last acknowledged commits (the
+      // first soak lost acknowledged webhooks that way).
       settings: {
         fsync: "off",
-        synchronous_commit: "off",
         full_page_writes: "off",
         max_connections: "200",
       },
@@ -262,6 +265,14 @@ export class DemoProcess {
   private stderrTail = "";
   kills = 0;
   restarts = 0;
+  /** Exits nobody asked for (not a kill or a stop of chaos or the harness): a crash. */
+  readonly unexpectedExits: {
+    at: string;
+    pid: number | undefined;
+    code: number | null;
+    signal: string | null;
+  }[] = [];
+  private expectingExit = false;
   /** Every pid this process had, in order (memory is sampled per pid). */
   readonly pids: number[] = [];
   constructor(
@@ -269,6 +280,8 @@ export class DemoProcess {
     readonly role: Role,
     readonly port: number,
     private readonly env: Record<string, string>,
+    /** Where its output goes (both streams, appended across restarts). */
+    readonly logFile: string,
   ) {}
 
   get url(): string {
@@ -291,19 +304,32 @@ export class DemoProcess {
         cwd: ROOT,
         env: {
           PATH: process.env.PATH,
+          // For debugging a run: e.g. SOAK_NODE_OPTIONS="--import /path/to/hook.mjs".
+          ...(process.env.SOAK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SOAK_NODE_OPTIONS } : {}),
           ...this.env,
           OPSKIT_ROLE: this.role,
           PORT: String(this.port),
         },
-        stdio: ["ignore", "ignore", "pipe"],
+        stdio: ["ignore", "pipe", "pipe"],
       },
     );
     this.child = child;
     track(child);
+    this.expectingExit = false;
     this.exited = once(child, "exit").catch(() => undefined);
+    child.once("exit", (code, signal) => {
+      if (!this.expectingExit) {
+        this.unexpectedExits.push({ at: new Date().toISOString(), pid: child.pid, code, signal });
+      }
+    });
+    const out = createWriteStream(this.logFile, { flags: "a" });
+    out.write(`--- ${new Date().toISOString()} ${this.name} pid ${child.pid} starts\n`);
+    child.stdout?.pipe(out, { end: false });
     child.stderr?.on("data", (chunk: Buffer) => {
+      out.write(chunk);
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-8000);
     });
+    void this.exited.then(() => out.end());
     if (child.pid) this.pids.push(child.pid);
     await retryUntil(`${this.name} /readyz`, 120_000, async () => {
       if (child.exitCode !== null) {
@@ -319,6 +345,7 @@ export class DemoProcess {
   async kill(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
+    this.expectingExit = true;
     child.kill("SIGKILL");
     await this.exited;
     this.kills++;
@@ -329,6 +356,7 @@ export class DemoProcess {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null)
       return child?.exitCode ?? null;
+    this.expectingExit = true;
     child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     await this.exited;

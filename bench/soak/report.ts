@@ -8,6 +8,7 @@ import path from "node:path";
 import type { ChaosEvent } from "./chaos.js";
 import type { CheckFacts, Invariant } from "./invariants.js";
 import type { LoadRecord } from "./load.js";
+import type { LogSummary } from "./log-summary.js";
 import type { ConnectionSample, ProcessSample } from "./sampler.js";
 import { lineChart, type Series } from "./svg-chart.js";
 
@@ -36,6 +37,8 @@ export interface SoakReport {
   invariants: Invariant[];
   samples: ProcessSample[];
   connections: ConnectionSample[];
+  /** What each process logged at warn and above. */
+  logs: LogSummary[];
 }
 
 /** Acknowledged requests per second in `bucketMs` buckets, from the load log. */
@@ -152,6 +155,18 @@ export function renderMarkdown(report: SoakReport): string {
     ...report.chaos.map(
       (e) =>
         `| ${Math.round(e.at / 1000)} | ${e.kind}${e.error ? ` (error: ${e.error})` : ""} | ${(e.tookMs / 1000).toFixed(1)} |`,
+    ),
+    "",
+    "| process | log lines by level | most frequent warn+ messages |",
+    "| --- | --- | --- |",
+    ...report.logs.map(
+      (l) =>
+        `| ${l.process} | ${Object.entries(l.levels)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(", ")} | ${l.top
+          .slice(0, 5)
+          .map((t) => `${t.level} ×${t.n}: ${t.msg}`.replaceAll("|", "\\|"))
+          .join("<br>")} |`,
     ),
     "",
     "![throughput](throughput.svg) ![rss](rss.svg)",

@@ -17,7 +17,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { runChaos, seededRandom, type ChaosEvent } from "./chaos.js";
+import { recordAudit, type AuditEntry } from "../../src/audit/index.js";
+import { CHAOS_KINDS, runChaos, seededRandom, type ChaosEvent } from "./chaos.js";
 import { startFakeStore, type FakeStore } from "./fake-store.js";
 import { checkInvariants, takeBaseline, type Baseline } from "./invariants.js";
 import { readLoadLog, startLoad, type LoadHandle } from "./load.js";
@@ -30,6 +31,7 @@ import {
   freePort,
   sleep,
 } from "./processes.js";
+import { summarizeLog } from "./log-summary.js";
 import { writeReport, type SoakReport } from "./report.js";
 import {
   sampleConnections,
@@ -107,7 +109,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       POOL_MAX * 5 + 10,
     );
     await bouncer.start();
-    store = await startFakeStore({ port: storePort, failureRate: 0.05, random });
+    store = await startFakeStore({
+      port: storePort,
+      failureRate: 0.05,
+      random,
+      latencyMs: { min: 5, max: 120 },
+    });
 
     const env: Record<string, string> = {
       DATABASE_URL: bouncer.url,
@@ -132,13 +139,49 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await migrate(env);
     const db = new pg.Client({ connectionString: postgres.urlFor("bakery") });
     await db.connect();
+    // Operator actions on record before the soak (the migrate role audits only unusual steps).
+    for (let i = 1; i <= 20; i++) {
+      await recordAudit(db, {
+        actor: "soak",
+        action: "soak.baseline",
+        target: `row ${i}`,
+        result: "ok",
+      });
+    }
     const baseline: Baseline = await takeBaseline(db);
     await db.end();
+    // Each disruption is put on record, as an operator's deploy or failover would be, through
+    // pgbouncer while things recover; an acknowledged row must survive what follows.
+    const auditWritten: string[] = [];
+    const auditWrites: Promise<void>[] = [];
+    const auditEvent = (e: ChaosEvent) =>
+      auditWrites.push(
+        writeAudit(bouncer!.url, {
+          actor: "soak",
+          action: `soak.${e.kind}`,
+          target: `at ${e.at} ms`,
+          result: e.error ? "failed" : "ok",
+        }).then((id) => {
+          if (id) auditWritten.push(id);
+        }),
+      );
 
-    const api1 = new DemoProcess("api-1", "api", api1Port, env);
-    const api2 = new DemoProcess("api-2", "api", api2Port, env);
-    const worker1 = new DemoProcess("worker-1", "worker", worker1Port, env);
-    const worker2 = new DemoProcess("worker-2", "worker", worker2Port, env);
+    const api1 = new DemoProcess("api-1", "api", api1Port, env, path.join(work, "api-1.log"));
+    const api2 = new DemoProcess("api-2", "api", api2Port, env, path.join(work, "api-2.log"));
+    const worker1 = new DemoProcess(
+      "worker-1",
+      "worker",
+      worker1Port,
+      env,
+      path.join(work, "worker-1.log"),
+    );
+    const worker2 = new DemoProcess(
+      "worker-2",
+      "worker",
+      worker2Port,
+      env,
+      path.join(work, "worker-2.log"),
+    );
     processes.push(api1, api2, worker1, worker2);
     await Promise.all(processes.map((p) => p.start()));
     log("4 processes ready; load and chaos start");
@@ -177,15 +220,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const chaos: ChaosEvent[] = await runChaos({
       targets: { worker: worker1, api: api1, postgres, pgbouncer: bouncer },
       random,
-      minGapMs: short ? 5_000 : 60_000,
-      maxGapMs: short ? 12_000 : 180_000,
+      minGapMs: short ? 3_000 : 60_000,
+      maxGapMs: short ? 8_000 : 180_000,
       startedAt,
       keepGoing: () => Date.now() - startedAt < durationMs,
-      onEvent: (e) =>
+      minEvents: CHAOS_KINDS.length,
+      onEvent: (e) => {
+        auditEvent(e);
         log(
           `${Math.round(e.at / 1000)}s ${e.kind} (${e.tookMs} ms)${e.error ? ` ERROR ${e.error}` : ""}`,
-        ),
+        );
+      },
     });
+    await Promise.all(auditWrites);
     // Chaos stops at the end or on an action that failed; the load runs to the end either way.
     while (Date.now() - startedAt < durationMs) await sleep(500);
     await load.stop();
@@ -216,6 +263,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         pushes: store.pushes,
         chaos,
         baseline,
+        auditWritten,
         samples,
         connections,
         workerConcurrency: WORKER_CONCURRENCY,
@@ -230,11 +278,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       await check.end();
     }
     const failedChaos = chaos.filter((e) => e.error);
+    const crashes = processes.flatMap((p) =>
+      p.unexpectedExits.map(
+        (e) => `${p.name} pid ${e.pid} ${e.signal ?? `exit ${e.code}`} at ${e.at}`,
+      ),
+    );
     const invariants = [
       {
         name: "chaos: every disruption recovered",
         ok: failedChaos.length === 0 && unacked === 0,
         detail: `${chaos.length} disruptions, ${failedChaos.length} did not recover${failedChaos.map((e) => ` (${e.kind}: ${e.error})`).join("")}; ${unacked} requests never acknowledged after retries`,
+      },
+      {
+        name: "processes: none exited unless chaos killed or stopped it",
+        ok: crashes.length === 0,
+        detail: crashes.length
+          ? `${crashes.length} crashed: ${crashes.join("; ")} (their logs' last lines are in the report's logs)`
+          : `${processes.length} processes, ${processes.reduce((s, p) => s + p.kills, 0)} kills and ${processes.reduce((s, p) => s + p.restarts, 0)} restarts by chaos, no other exit`,
       },
       ...checked.invariants,
     ];
@@ -269,7 +329,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       invariants,
       samples,
       connections,
+      logs: [],
     };
+    report.logs = await Promise.all(processes.map((p) => summarizeLog(p.name, p.logFile)));
     const files = await writeReport(
       options.outDir ?? path.join(ROOT, "bench/results/soak"),
       report,
@@ -291,7 +353,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await bouncer?.stop().catch(() => undefined);
     await store?.close().catch(() => undefined);
     await postgres.stop("fast").catch(() => undefined);
-    await rm(work, { recursive: true, force: true }).catch(() => undefined);
+    if (process.env.SOAK_KEEP) log(`kept the work folder ${work} (SOAK_KEEP)`);
+    else await rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -312,6 +375,24 @@ async function migrate(env: Record<string, string>): Promise<void> {
   const [code] = (await once(child, "exit")) as [number | null];
   clearTimeout(timer);
   if (code !== 0) throw new Error(`the migrate role exited ${code}: ${stderr}`);
+}
+
+/** Writes one audit row, retrying for 60 s while the database recovers; its id, or undefined. */
+async function writeAudit(url: string, entry: AuditEntry): Promise<string | undefined> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      return await recordAudit(client, entry);
+    } catch {
+      await sleep(500);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  return undefined;
 }
 
 /** After chaos: whatever was left down (a failed restart) is started again. */
