@@ -136,9 +136,11 @@ test(
       assert.ok(rounds > 0);
     } finally {
       running = false;
+      // A round can wait on pgbouncer for a server connection (up to its
+      // query_wait_timeout): stopping pgbouncer first ends every round at once.
+      await bouncer.stop();
       await Promise.all(rounders);
       await Promise.all(locks.map((l) => l.release()));
-      await bouncer.stop();
       await server.stop();
       await rm(dir, { recursive: true, force: true });
     }
