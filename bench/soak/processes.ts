@@ -34,9 +34,26 @@ export function freePort(): Promise<number> {
  * timeout, an uncaught error), so a soak never leaves processes behind.
  */
 const children = new Set<ChildProcess>();
-process.on("exit", () => {
+/** Postmaster pids of the soak's servers: told to stop (SIGQUIT) when this process exits. */
+const postmasters = new Set<number>();
+const killAll = () => {
   for (const child of children) child.kill("SIGKILL");
-});
+  for (const pid of postmasters) {
+    try {
+      process.kill(pid, "SIGQUIT");
+    } catch {
+      // already gone
+    }
+  }
+};
+process.on("exit", killAll);
+// A test runner's timeout ends the file with SIGTERM, which skips "exit" handlers.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
 function track(child: ChildProcess): void {
   children.add(child);
   child.once("exit", () => children.delete(child));
@@ -112,6 +129,8 @@ export class SoakPostgres {
       throw new Error(`Postgres came up on ${handle.port}, not ${this.port} (port taken)`);
     }
     this.handle = handle;
+    const pid = postmasterPid(this.dataDir);
+    if (pid) postmasters.add(pid);
     await retryUntil("postgres", 60_000, () => canQuery(this.url));
   }
 
@@ -124,6 +143,7 @@ export class SoakPostgres {
     const handle = this.handle;
     this.handle = undefined;
     if (!handle) return;
+    postmasters.clear();
     if (mode === "immediate") {
       const pid = postmasterPid(this.dataDir);
       if (pid) process.kill(pid, "SIGQUIT");

@@ -57,6 +57,8 @@ async function startPgbouncer(serverUrl: string): Promise<{ url: string; stop():
       : {};
   const child = spawn(PGBOUNCER, [path.join(dir, "pgbouncer.ini")], { ...ids, stdio: "ignore" });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Not left behind when the test process dies (the bug this file tests killed it).
+  process.once("exit", () => child.kill("SIGKILL"));
   const url = `postgres://${user}@127.0.0.1:${port}/leader`;
   await waitUntil(async () => {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
