@@ -19,6 +19,12 @@ export const bakeryManifest = defineManifest({
         "Share of simulated store API calls that fail (so the demo shows retries); 0 in tests.",
       example: "0",
     }),
+    BAKERY_STORE_API_URL: v.url({
+      optional: true,
+      description:
+        "The stores' inventory API (POST {url}/inventory with an Idempotency-Key header). Unset: simulated in-process.",
+      example: "http://127.0.0.1:4100/",
+    }),
     BAKERY_NORTH_WEBHOOK_SECRETS: v.list({
       secret: true,
       optional: true,

@@ -26,7 +26,10 @@ export const bakeryService: ServiceOptions<typeof bakeryManifest> = {
   jobs: ({ pool, config }) =>
     bakeryJobs({
       pool,
-      storeApi: createStoreApi({ failureRate: config.BAKERY_STORE_FAILURE_RATE }),
+      storeApi: createStoreApi({
+        failureRate: config.BAKERY_STORE_FAILURE_RATE,
+        url: config.BAKERY_STORE_API_URL,
+      }),
     }),
   inbox: (ctx) => bakeryInbox(ctx),
   parts: [authKeyRequired],

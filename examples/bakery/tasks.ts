@@ -32,7 +32,15 @@ export function bakeryJobs(deps: { pool: Pool; storeApi: StoreApi }): {
           [orderId, item.sku],
         );
         if (done.rowCount) continue;
-        await storeApi.pushInventory(order.store, item.sku, -item.quantity, ctx.signal);
+        await storeApi.pushInventory(
+          {
+            store: order.store,
+            sku: item.sku,
+            delta: -item.quantity,
+            idempotencyKey: `inventory:${orderId}:${item.sku}`,
+          },
+          ctx.signal,
+        );
         await pool.query(
           `insert into inventory_pushes (order_id, sku, store, delta, job_id, attempt)
            values ($1, $2, $3, $4, $5, $6) on conflict do nothing`,

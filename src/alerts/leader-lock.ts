@@ -30,15 +30,24 @@ export function createLeaderLock(connectionString: string, applicationName: stri
     const c = client;
     client = undefined;
     leader = false;
-    c?.removeAllListeners();
-    void c?.end().catch(() => undefined);
+    if (!c) return;
+    c.removeAllListeners();
+    // A dropped session can still emit errors: behind pgbouncer a server
+    // restart is two (the server's 57P01, then pgbouncer's "server conn
+    // crashed?"). With no listener the second one is an uncaught 'error'
+    // event that kills the process.
+    c.on("error", () => undefined);
+    void c.end().catch(() => undefined);
   };
   return {
     async acquire() {
       try {
         if (!client) {
           const c = new pg.Client({ connectionString, application_name: applicationName });
-          c.on("error", drop);
+          // An error of a session already dropped must not drop its successor.
+          c.on("error", () => {
+            if (client === c) drop();
+          });
           client = c;
           await c.connect();
         }

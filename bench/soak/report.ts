@@ -1,0 +1,176 @@
+/**
+ * The soak's report: one JSON file with everything measured, a Markdown
+ * table of the invariants and figures, and two SVG charts (throughput and
+ * RSS over time, chaos events as dashed lines), under bench/results/soak/.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { ChaosEvent } from "./chaos.js";
+import type { CheckFacts, Invariant } from "./invariants.js";
+import type { LoadRecord } from "./load.js";
+import type { LogSummary } from "./log-summary.js";
+import type { ConnectionSample, ProcessSample } from "./sampler.js";
+import { lineChart, type Series } from "./svg-chart.js";
+
+export interface SoakReport {
+  ok: boolean;
+  startedAt: string;
+  minutes: number;
+  seed: number;
+  machine: {
+    cpus: number;
+    loadAverage: number[];
+    node: string;
+    postgres: string;
+    pgbouncer: string;
+  };
+  load: {
+    sent: number;
+    acked: number;
+    byKind: Record<string, { sent: number; acked: number }>;
+    unackedAtEnd: number;
+  };
+  chaos: ChaosEvent[];
+  settleMs: number;
+  drainMs: number;
+  facts: CheckFacts;
+  invariants: Invariant[];
+  samples: ProcessSample[];
+  connections: ConnectionSample[];
+  /** What each process logged at warn and above. */
+  logs: LogSummary[];
+}
+
+/** Acknowledged requests per second in `bucketMs` buckets, from the load log. */
+export function throughput(load: LoadRecord[], startedAt: number, bucketMs: number): Series[] {
+  const kinds = ["webhook", "api-create", "api-read"] as const;
+  const end = Math.max(0, ...load.map((r) => r.t - startedAt));
+  const buckets = Math.floor(end / bucketMs) + 1;
+  return [
+    ...kinds.map((kind) => {
+      const counts = new Array<number>(buckets).fill(0);
+      for (const r of load) {
+        if (r.kind === kind && r.acked && r.t >= startedAt) {
+          counts[Math.floor((r.t - startedAt) / bucketMs)]! += 1;
+        }
+      }
+      return {
+        name: `${kind} acked/s`,
+        points: counts.map((n, i) => ({ x: (i * bucketMs) / 60_000, y: n / (bucketMs / 1000) })),
+      };
+    }),
+    {
+      name: "not acked/s",
+      points: Array.from({ length: buckets }, (_, i) => ({
+        x: (i * bucketMs) / 60_000,
+        y:
+          load.filter(
+            (r) => !r.acked && r.t >= startedAt && Math.floor((r.t - startedAt) / bucketMs) === i,
+          ).length /
+          (bucketMs / 1000),
+      })),
+    },
+  ];
+}
+
+export async function writeReport(
+  dir: string,
+  report: SoakReport,
+  load: LoadRecord[],
+  startedAtMs: number,
+): Promise<{ json: string; markdown: string; svgs: string[] }> {
+  await mkdir(dir, { recursive: true });
+  const json = path.join(dir, "soak.json");
+  const markdown = path.join(dir, "soak.md");
+  const throughputSvg = path.join(dir, "throughput.svg");
+  const rssSvg = path.join(dir, "rss.svg");
+  const markers = report.chaos.map((e) => ({ x: e.at / 60_000, label: e.kind }));
+  const bucketMs = report.minutes >= 10 ? 30_000 : 10_000;
+  await writeFile(
+    throughputSvg,
+    lineChart({
+      title: `Soak throughput (${report.minutes} min; dashed: disruptions)`,
+      xLabel: "minutes",
+      yLabel: "requests per second",
+      series: throughput(load, startedAtMs, bucketMs),
+      markers,
+    }),
+  );
+  const names = [...new Set(report.samples.map((s) => s.name))];
+  await writeFile(
+    rssSvg,
+    lineChart({
+      title: "Resident memory (VmRSS) per process; a restarted one starts again",
+      xLabel: "minutes",
+      yLabel: "MB",
+      series: names.map((name) => ({
+        name,
+        points: report.samples
+          .filter((s) => s.name === name)
+          .map((s) => ({ x: s.at / 60_000, y: s.rssKb / 1024 })),
+      })),
+      markers,
+    }),
+  );
+  await writeFile(json, JSON.stringify(report, null, 2) + "\n");
+  await writeFile(markdown, renderMarkdown(report));
+  return { json, markdown, svgs: [throughputSvg, rssSvg] };
+}
+
+export function renderMarkdown(report: SoakReport): string {
+  const f = report.facts;
+  const lines = [
+    `# Soak: ${report.ok ? "all invariants hold" : "INVARIANTS FAILED"}`,
+    "",
+    `${report.minutes} min of load and chaos from ${report.startedAt} (seed ${report.seed}); ` +
+      `${report.machine.cpus} CPUs, load average ${report.machine.loadAverage.map((n) => n.toFixed(2)).join(" ")} at the end; ` +
+      `${report.machine.node}, ${report.machine.postgres}, ${report.machine.pgbouncer}.`,
+    "",
+    "| invariant | result | measured |",
+    "| --- | --- | --- |",
+    ...report.invariants.map(
+      (i) =>
+        `| ${i.name} | ${i.skipped ? "n/a" : i.ok ? "ok" : "**FAILED**"} | ${i.detail.replaceAll("|", "\\|")} |`,
+    ),
+    "",
+    "| figure | value |",
+    "| --- | --- |",
+    `| requests sent / acknowledged | ${report.load.sent} / ${report.load.acked} |`,
+    ...Object.entries(report.load.byKind).map(
+      ([kind, v]) => `| ${kind} sent / acknowledged | ${v.sent} / ${v.acked} |`,
+    ),
+    `| not acknowledged at the end (after retries) | ${report.load.unackedAtEnd} |`,
+    `| orders | ${f.orders} |`,
+    `| (order, SKU) pushes expected / raw / repeated | ${f.expectedPushes} / ${f.rawPushes} / ${f.duplicatePushes} |`,
+    `| job retries / lost leases / dead jobs | ${f.retries} / ${f.leaseLost} / ${f.deadJobs} |`,
+    `| disruptions' bound on repeated runs | ${f.disruptionBound} |`,
+    ...Object.entries(f.memorySlopes).map(
+      ([name, s]) =>
+        `| ${name} RSS slope after warm-up (MB / 10 min) | ${s === null ? "n/a" : s.toFixed(2)} |`,
+    ),
+    `| settle (retrying unacknowledged) / drain (queue empty) | ${Math.round(report.settleMs / 1000)} s / ${Math.round(report.drainMs / 1000)} s |`,
+    "",
+    "| at (s) | disruption | back after (s) |",
+    "| --- | --- | --- |",
+    ...report.chaos.map(
+      (e) =>
+        `| ${Math.round(e.at / 1000)} | ${e.kind}${e.error ? ` (error: ${e.error})` : ""} | ${(e.tookMs / 1000).toFixed(1)} |`,
+    ),
+    "",
+    "| process | log lines by level | most frequent warn+ messages |",
+    "| --- | --- | --- |",
+    ...report.logs.map(
+      (l) =>
+        `| ${l.process} | ${Object.entries(l.levels)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(", ")} | ${l.top
+          .slice(0, 5)
+          .map((t) => `${t.level} ×${t.n}: ${t.msg}`.replaceAll("|", "\\|"))
+          .join("<br>")} |`,
+    ),
+    "",
+    "![throughput](throughput.svg) ![rss](rss.svg)",
+    "",
+  ];
+  return lines.join("\n");
+}
