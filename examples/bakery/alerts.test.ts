@@ -1,38 +1,25 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createAlertsAdmin } from "opskit/alerts";
-import { mintDevelopmentToken } from "opskit/auth";
-import { startService, type RunningService } from "opskit/service";
-import { createTestDatabase, waitUntil, type TestDatabase } from "opskit/testing";
-import { bakeryService } from "./service.js";
+import type { RunningService } from "opskit/service";
+import { waitUntil } from "opskit/testing";
+import { startTestBakery, type TestBakery } from "./test-bakery.js";
 
-let db: TestDatabase;
+let bakery: TestBakery;
 let service: RunningService<unknown>;
 
 before(async () => {
-  db = await createTestDatabase();
-  service = await startService({
-    ...bakeryService,
-    env: {
-      DATABASE_URL: db.url,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      NODE_ENV: "test",
-      // The store's API refuses every inventory push.
-      BAKERY_STORE_FAILURE_RATE: "1",
-      OPSKIT_JOBS_POLL_INTERVAL: "100ms",
-      OPSKIT_ALERTS_EVALUATION_INTERVAL: "200ms",
-    },
+  bakery = await startTestBakery({
+    // The store's API refuses every inventory push.
+    BAKERY_STORE_FAILURE_RATE: "1",
+    OPSKIT_ALERTS_EVALUATION_INTERVAL: "200ms",
   });
+  service = bakery.service;
 });
-after(async () => {
-  assert.equal(await service.stop("test done"), true);
-  await db.drop();
-});
+after(() => bakery.stop());
 
 test("when the store's API fails, StoreApiFailing fires and /health names it", async () => {
-  const manager = await mintDevelopmentToken(service.config, { roles: ["manager"] });
+  const manager = await bakery.token("manager");
   const res = await fetch(`${service.url}/api/orders`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${manager}` },

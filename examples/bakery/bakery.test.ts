@@ -1,35 +1,20 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createTestDatabase, type TestDatabase } from "opskit/testing";
 import { startService, type RunningService } from "opskit/service";
-import { mintDevelopmentToken } from "opskit/auth";
 import { bakeryService } from "./service.js";
+import { startTestBakery, type TestBakery } from "./test-bakery.js";
 
-let db: TestDatabase;
+let bakery: TestBakery;
 let service: RunningService<unknown>;
 /** A manager's bearer token (development auth: no key configured, NODE_ENV test). */
 let manager: string;
 
 before(async () => {
-  db = await createTestDatabase();
-  service = await startService({
-    ...bakeryService,
-    env: {
-      DATABASE_URL: db.url,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      NODE_ENV: "test",
-      BAKERY_STORE_FAILURE_RATE: "0",
-      OPSKIT_JOBS_POLL_INTERVAL: "100ms",
-    },
-  });
-  manager = await mintDevelopmentToken(service.config, { roles: ["manager"] });
+  bakery = await startTestBakery();
+  service = bakery.service;
+  manager = await bakery.token("manager");
 });
-after(async () => {
-  assert.equal(await service.stop("test done"), true);
-  await db.drop();
-});
+after(() => bakery.stop());
 
 interface OrderBody {
   order: { id: string; stage: string };
@@ -316,7 +301,7 @@ test("writes need a token: none is a 401 with a challenge, staff may advance a s
   assert.equal(anonymous.status, 401);
   assert.match(anonymous.headers.get("www-authenticate") ?? "", /^Bearer/);
   const before = await orderCount();
-  const staff = await mintDevelopmentToken(service.config, { roles: ["staff"] });
+  const staff = await bakery.token("staff");
   assert.equal((await call("POST", "/api/orders", body, staff)).status, 403);
   assert.equal(await orderCount(), before, "a refused create writes nothing");
   const id = await newOrder();
@@ -335,7 +320,7 @@ test("in production the demo refuses to start without a key to verify callers", 
     startService({
       ...bakeryService,
       env: {
-        DATABASE_URL: db.url,
+        DATABASE_URL: bakery.db.url,
         PORT: "0",
         LOG_LEVEL: "silent",
         NODE_ENV: "production",

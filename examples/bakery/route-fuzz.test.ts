@@ -20,44 +20,30 @@ import { createHmac } from "node:crypto";
 import { connect } from "node:net";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
-import { createTestDatabase, waitUntil, type TestDatabase } from "opskit/testing";
-import { startService, type RunningService } from "opskit/service";
-import { mintDevelopmentToken } from "opskit/auth";
-import { bakeryService } from "./service.js";
+import { waitUntil } from "opskit/testing";
+import type { RunningService } from "opskit/service";
+import { startTestBakery, type TestBakery } from "./test-bakery.js";
 import { DEV_WEBHOOK_SECRETS } from "./webhooks.js";
 
 const RUNS = Number(process.env.OPSKIT_FUZZ_RUNS ?? 1500);
 const STORES = ["north.myshopify.com", "south.myshopify.com"];
-let db: TestDatabase;
+let bakery: TestBakery;
 let service: RunningService<unknown>;
 let port: number;
 let tokens: { manager: string; staff: string };
 
 before(async () => {
-  db = await createTestDatabase();
-  service = await startService({
-    ...bakeryService,
-    env: {
-      DATABASE_URL: db.url,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      NODE_ENV: "test",
-      BAKERY_STORE_FAILURE_RATE: "0",
-      OPSKIT_JOBS_POLL_INTERVAL: "100ms",
-      OPSKIT_CONSOLE_ADMIN_TOKENS: "0123456789abcdef0123456789abcdef",
-    },
+  bakery = await startTestBakery({
+    OPSKIT_CONSOLE_ADMIN_TOKENS: "0123456789abcdef0123456789abcdef",
   });
+  service = bakery.service;
   port = service.http!.port;
   tokens = {
-    manager: await mintDevelopmentToken(service.config, { roles: ["manager"] }),
-    staff: await mintDevelopmentToken(service.config, { roles: ["staff"] }),
+    manager: await bakery.token("manager"),
+    staff: await bakery.token("staff"),
   };
 });
-after(async () => {
-  assert.equal(await service.stop("test done"), true);
-  await db.drop();
-});
+after(() => bakery.stop());
 
 interface Route {
   method: string;

@@ -1,41 +1,26 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { mintDevelopmentToken } from "opskit/auth";
 import { runCli } from "opskit/cli";
-import { startService, type RunningService } from "opskit/service";
-import { createTestDatabase, type TestDatabase } from "opskit/testing";
+import type { RunningService } from "opskit/service";
 import pg from "pg";
 import { captureOutput } from "../../test/helpers.js";
-import { bakeryService } from "./service.js";
+import { startTestBakery, type TestBakery } from "./test-bakery.js";
 
 // `opskit health wait URL --smoke` against the running demo, over real sockets.
 const smokeModule = path.join(import.meta.dirname, "smoke.ts");
-let db: TestDatabase;
+let bakery: TestBakery;
 let service: RunningService<unknown>;
 let manager: string;
 let staff: string;
 
 before(async () => {
-  db = await createTestDatabase();
-  service = await startService({
-    ...bakeryService,
-    env: {
-      DATABASE_URL: db.url,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      NODE_ENV: "test",
-      BAKERY_STORE_FAILURE_RATE: "0",
-    },
-  });
-  manager = await mintDevelopmentToken(service.config, { roles: ["manager"] });
-  staff = await mintDevelopmentToken(service.config, { roles: ["staff"] });
+  bakery = await startTestBakery();
+  service = bakery.service;
+  manager = await bakery.token("manager");
+  staff = await bakery.token("staff");
 });
-after(async () => {
-  assert.equal(await service.stop("test done"), true);
-  await db.drop();
-});
+after(() => bakery.stop());
 
 async function healthWaitSmoke(token: string | undefined, ...extra: string[]) {
   const saved = process.env.SMOKE_TOKEN;
@@ -63,7 +48,7 @@ test("healthy, then every smoke step passes: an order went through the whole lin
   assert.match(out, /ok {3}who am I with a bad token is refused/);
   assert.match(out, /healthy; 3 smoke step\(s\) passed$/);
   const id = /order (\d+)/.exec(out)![1];
-  const client = new pg.Client({ connectionString: db.url });
+  const client = new pg.Client({ connectionString: bakery.db.url });
   await client.connect();
   try {
     const { rows } = await client.query<{ stage: string; store: string }>(

@@ -1,41 +1,27 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
-import { createTestDatabase, type TestDatabase } from "opskit/testing";
 import { waitUntil } from "opskit/testing";
 import { createLogger } from "opskit/log";
-import { startService, type RunningService } from "opskit/service";
-import { bakeryService } from "./service.js";
+import type { RunningService } from "opskit/service";
+import { startTestBakery, type TestBakery } from "./test-bakery.js";
 import { startTrafficSimulator } from "./traffic-simulator.js";
 import { DEV_WEBHOOK_SECRETS } from "./webhooks.js";
 
 const NORTH = "north.myshopify.com";
 const SOUTH = "south.myshopify.com";
 const ROTATED = "shpss_new_north_secret";
-let db: TestDatabase;
+let bakery: TestBakery;
 let service: RunningService<unknown>;
 
 before(async () => {
-  db = await createTestDatabase();
-  service = await startService({
-    ...bakeryService,
-    env: {
-      DATABASE_URL: db.url,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      NODE_ENV: "test",
-      BAKERY_STORE_FAILURE_RATE: "0",
-      OPSKIT_JOBS_POLL_INTERVAL: "100ms",
-      // North is rotating: the new secret and the old (development) one are both active.
-      BAKERY_NORTH_WEBHOOK_SECRETS: `${ROTATED},${DEV_WEBHOOK_SECRETS[0]}`,
-    },
+  bakery = await startTestBakery({
+    // North is rotating: the new secret and the old (development) one are both active.
+    BAKERY_NORTH_WEBHOOK_SECRETS: `${ROTATED},${DEV_WEBHOOK_SECRETS[0]}`,
   });
+  service = bakery.service;
 });
-after(async () => {
-  assert.equal(await service.stop("test done"), true);
-  await db.drop();
-});
+after(() => bakery.stop());
 
 let webhookId = 0;
 /** `orderId` as a string is written as a raw JSON number (a 64-bit id JSON.stringify cannot write). */
