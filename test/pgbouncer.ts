@@ -7,11 +7,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
+import { freePort } from "./free-port.js";
 
 export const PGBOUNCER = "/usr/sbin/pgbouncer";
 export const PGBOUNCER_MISSING = existsSync(PGBOUNCER)
@@ -21,7 +21,8 @@ export const PGBOUNCER_MISSING = existsSync(PGBOUNCER)
 export interface Pgbouncer {
   /** The pooled URL (same user and password as the target). */
   url: string;
-  stop(): Promise<void>;
+  /** SIGINT (pgbouncer's safe shutdown) by default; `immediate` sends SIGTERM and cuts every connection. */
+  stop(options?: { immediate?: boolean }): Promise<void>;
 }
 
 export interface PgbouncerOptions {
@@ -30,14 +31,8 @@ export interface PgbouncerOptions {
   poolSize?: number;
   maxClientConn?: number;
   port?: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  /** Seconds before pgbouncer retries a server after a failed login (its default waits 15). */
+  serverLoginRetry?: number;
 }
 
 export async function startPgbouncer(targetUrl: string, o: PgbouncerOptions): Promise<Pgbouncer> {
@@ -64,6 +59,7 @@ export async function startPgbouncer(targetUrl: string, o: PgbouncerOptions): Pr
       `default_pool_size = ${o.poolSize ?? 2}`,
       `max_client_conn = ${o.maxClientConn ?? 100}`,
       "ignore_startup_parameters = extra_float_digits",
+      ...(o.serverLoginRetry === undefined ? [] : [`server_login_retry = ${o.serverLoginRetry}`]),
       "",
     ].join("\n"),
     { mode: 0o644 },
@@ -82,6 +78,9 @@ export async function startPgbouncer(targetUrl: string, o: PgbouncerOptions): Pr
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Never left behind when the test process dies.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${dbName}`;
   try {
     await waitUntilAccepting(url, child, () => stderr);
@@ -92,9 +91,10 @@ export async function startPgbouncer(targetUrl: string, o: PgbouncerOptions): Pr
   }
   return {
     url,
-    stop: async () => {
+    stop: async (options) => {
+      process.off("exit", killOnExit);
       if (child.exitCode === null) {
-        child.kill("SIGINT");
+        child.kill(options?.immediate ? "SIGTERM" : "SIGINT");
         await exited;
       }
       await rm(dir, { recursive: true, force: true });

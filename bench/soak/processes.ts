@@ -8,25 +8,16 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../src/db/index.js";
+import { freePort } from "../../test/free-port.js";
+
+export { freePort };
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const PGBOUNCER = "/usr/sbin/pgbouncer";
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Every child this process started and has not seen exit: killed (SIGKILL)

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -10,6 +9,7 @@ import { waitUntil } from "../../test/jobs.js";
 import { startReceiver } from "../../test/receivers.js";
 import type { AlertMessage } from "./notifier.js";
 import { alertmanagerNotifier } from "./notifiers/alertmanager.js";
+import { freePort } from "../../test/free-port.js";
 
 const BINARY = "/usr/bin/prometheus-alertmanager";
 // Without the binary the test skips locally and says so; in CI (CI set) it fails instead.
@@ -17,14 +17,6 @@ const skip =
   existsSync(BINARY) || process.env.CI
     ? false
     : `${BINARY} missing: apt-get install prometheus-alertmanager`;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const message = (status: "firing" | "resolved"): AlertMessage => ({
   version: "4",

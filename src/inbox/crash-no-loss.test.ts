@@ -10,26 +10,17 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../db/index.js";
 import { migrate, toolkitMigrationsDir } from "../migrate/index.js";
+import { freePort } from "../../test/free-port.js";
 
 const SECRET = "crash-secret";
 const KILLS = 4;
 const root = path.resolve(import.meta.dirname, "../..");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startService(url: string, port: number): Promise<ChildProcess> {
   const child = spawn(
