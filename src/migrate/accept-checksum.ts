@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import { OpskitError } from "../errors.js";
 import { recordAudit } from "../audit/index.js";
 import { createHistorySql, qualified } from "./history.js";
-import { acquireMigrationLock, releaseMigrationLock } from "./migration-lock.js";
 import { planMigrations, type MigrationSource } from "./migration-plan.js";
-import { openRunnerSession } from "./runner-session.js";
+import { withMigrationLockSession } from "./runner-session.js";
 import { lockKeyOf, runnerIdentity } from "./runner.js";
 
 export interface AcceptChecksumOptions {
@@ -43,15 +42,7 @@ export async function acceptChecksum(options: AcceptChecksumOptions): Promise<Ac
     );
   }
   const key = lockKeyOf(options);
-  const { client } = await openRunnerSession(options.connectionString);
-  try {
-    await acquireMigrationLock(client, {
-      key,
-      timeoutMs: 10_000,
-      staleMs: 0,
-      onWait: () => undefined,
-      onStaleTerminated: () => undefined,
-    });
+  return withMigrationLockSession(options.connectionString, key, async (client) => {
     try {
       await client.query(createHistorySql());
       const status = await planMigrations(client, options.sources);
@@ -101,10 +92,6 @@ export async function acceptChecksum(options: AcceptChecksumOptions): Promise<Ac
     } catch (error) {
       await client.query("rollback").catch(() => undefined);
       throw error;
-    } finally {
-      await releaseMigrationLock(client, key).catch(() => undefined);
     }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }

@@ -4,13 +4,12 @@ import { OpskitError } from "../errors.js";
 import { recordAudit } from "../audit/index.js";
 import { ensureNativeTables } from "./adopt-history.js";
 import { createHistorySql, qualified } from "./history.js";
-import { acquireMigrationLock, releaseMigrationLock } from "./migration-lock.js";
 import type { MigrationFailure } from "./migration-failure.js";
 import { planMigrations, type MigrationSource } from "./migration-plan.js";
 import { parseMigration } from "./parse-migration.js";
 import { insertPrismaApplied } from "./prisma-history.js";
 import { migrate } from "./runner.js";
-import { openRunnerSession } from "./runner-session.js";
+import { withMigrationLockSession } from "./runner-session.js";
 import { lockKeyOf, runnerIdentity } from "./runner.js";
 import { diffSnapshots, schemaSnapshot } from "./schema-snapshot.js";
 import { insertSupabaseRow } from "./supabase-history.js";
@@ -85,15 +84,7 @@ export async function baselineMigrations(options: BaselineOptions): Promise<Base
     await scratch.drop();
   }
   const key = lockKeyOf({});
-  const { client } = await openRunnerSession(options.connectionString);
-  try {
-    await acquireMigrationLock(client, {
-      key,
-      timeoutMs: 10_000,
-      staleMs: 0,
-      onWait: () => undefined,
-      onStaleTerminated: () => undefined,
-    });
+  return withMigrationLockSession(options.connectionString, key, async (client) => {
     try {
       const differences = diffSnapshots(replayed, await schemaSnapshot(client));
       const forced = differences.length > 0 && options.force !== undefined;
@@ -157,10 +148,6 @@ export async function baselineMigrations(options: BaselineOptions): Promise<Base
     } catch (error) {
       await client.query("rollback").catch(() => undefined);
       throw error;
-    } finally {
-      await releaseMigrationLock(client, key).catch(() => undefined);
     }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }

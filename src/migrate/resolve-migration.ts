@@ -3,11 +3,10 @@ import { OpskitError } from "../errors.js";
 import { recordAudit } from "../audit/index.js";
 import { ensureNativeTables } from "./adopt-history.js";
 import { createHistorySql, qualified } from "./history.js";
-import { acquireMigrationLock, releaseMigrationLock } from "./migration-lock.js";
 import { planMigrations, type MigrationSource, type MigrationState } from "./migration-plan.js";
 import { parseMigration } from "./parse-migration.js";
 import { insertPrismaApplied } from "./prisma-history.js";
-import { openRunnerSession } from "./runner-session.js";
+import { withMigrationLockSession } from "./runner-session.js";
 import { lockKeyOf, runnerIdentity } from "./runner.js";
 import { insertSupabaseRow } from "./supabase-history.js";
 
@@ -54,15 +53,7 @@ const RESOLVABLE: Record<ResolveOptions["as"], MigrationState[]> = {
  */
 export async function resolveMigration(options: ResolveOptions): Promise<Resolved> {
   const key = lockKeyOf(options);
-  const { client } = await openRunnerSession(options.connectionString);
-  try {
-    await acquireMigrationLock(client, {
-      key,
-      timeoutMs: 10_000,
-      staleMs: 0,
-      onWait: () => undefined,
-      onStaleTerminated: () => undefined,
-    });
+  return withMigrationLockSession(options.connectionString, key, async (client) => {
     try {
       await client.query(createHistorySql());
       await ensureNativeTables(client, options.sources);
@@ -134,10 +125,6 @@ export async function resolveMigration(options: ResolveOptions): Promise<Resolve
     } catch (error) {
       await client.query("rollback").catch(() => undefined);
       throw error;
-    } finally {
-      await releaseMigrationLock(client, key).catch(() => undefined);
     }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }

@@ -1,5 +1,10 @@
 import pg from "pg";
-import { RUNNER_APPLICATION_NAME } from "./migration-lock.js";
+import {
+  acquireMigrationLock,
+  releaseMigrationLock,
+  RUNNER_APPLICATION_NAME,
+  type LockKey,
+} from "./migration-lock.js";
 import { applyPrismaSchema } from "./prisma-history.js";
 
 export interface RunnerSessionOptions {
@@ -58,5 +63,34 @@ export async function openRunnerSession(
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Runs `work` on a runner session that holds the migration lock (waiting up
+ * to 10 s, never terminating a holder), then releases it: the frame of the
+ * one-off, audited commands (accept, resolve, baseline).
+ */
+export async function withMigrationLockSession<T>(
+  connectionString: string,
+  key: LockKey,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const { client } = await openRunnerSession(connectionString);
+  try {
+    await acquireMigrationLock(client, {
+      key,
+      timeoutMs: 10_000,
+      staleMs: 0,
+      onWait: () => undefined,
+      onStaleTerminated: () => undefined,
+    });
+    try {
+      return await work(client);
+    } finally {
+      await releaseMigrationLock(client, key).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
