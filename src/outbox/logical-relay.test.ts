@@ -2,8 +2,10 @@
  * The relay with its logical source, on a real Postgres with
  * wal_level=logical: events stream through the slot in per-aggregate order;
  * a stalled consumer gets its slot dropped at a small budget and the relay
- * falls back to polling without losing an event; a restart after the slot
- * was dropped makes a new slot and delivers everything.
+ * falls back to polling without losing an event, and a restart after that
+ * streams again; a second relay polls while the slot is taken and takes it
+ * over when the first stops; a restart after the slot was dropped makes a
+ * new slot and delivers everything.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -25,7 +27,7 @@ async function withLogicalOutbox(
     db: TestDatabase;
     order: Record<string, number[]>;
     handled: () => Promise<number>;
-    make: (relay: { maxSlotLagBytes?: number }) => Outbox;
+    make: (relay: { maxSlotLagBytes?: number; retryMs?: number }) => Outbox;
   }) => Promise<void>,
 ): Promise<void> {
   await withPool(async (pool, db) => {
@@ -43,7 +45,7 @@ async function withLogicalOutbox(
         (order[event.aggregateid] ??= []).push(p.n);
       },
     });
-    const make = (relay: { maxSlotLagBytes?: number }) =>
+    const make = (relay: { maxSlotLagBytes?: number; retryMs?: number }) =>
       createOutbox({
         pool,
         handlers: [recorder],
@@ -171,6 +173,52 @@ test("a stalled consumer: the slot is dropped at its budget, the relay falls bac
     } finally {
       await blocker.end();
       await relay.stop();
+    }
+
+    // A restart after the fallback (slot gone): a new slot, nothing lost.
+    await publishAll(outbox, pool, 30, 5);
+    const again = make({}).startRelay();
+    try {
+      await waitUntil(() => again.status().mode === "logical", "streaming from a new slot");
+      await publishAll(outbox, pool, 35, 5);
+      await waitUntil(
+        async () => (await handled()) === 160,
+        "every event handled after the restart",
+      );
+      inOrder(order, 4, 40);
+    } finally {
+      await again.stop();
+    }
+  });
+});
+
+test("two relays in logical mode: one streams, the other polls until the slot is free, then takes it over", async () => {
+  await withLogicalOutbox(async ({ pool, order, handled, make }) => {
+    const outbox = make({});
+    const a = make({ retryMs: 200 }).startRelay();
+    await waitUntil(() => a.status().mode === "logical", "the first relay streams");
+    const b = make({ retryMs: 200 }).startRelay();
+    let bStopped = false;
+    try {
+      // The slot is taken: the second relay's reader fails to start, it polls (and retries).
+      await waitUntil(() => b.status().mode === "poll", "the second relay polls");
+      assert.equal(a.status().mode, "logical");
+      await publishAll(outbox, pool, 0, 10);
+      await waitUntil(async () => (await handled()) === 40, "every event handled");
+      await a.stop();
+      await waitUntil(() => b.status().mode === "logical", "the second relay takes the slot over");
+      await publishAll(outbox, pool, 10, 10);
+      await waitUntil(
+        async () => (await handled()) === 80,
+        "every event handled after the takeover",
+      );
+      inOrder(order, 4, 20);
+      assert.equal(await count(pool, "select 1 from opskit.outbox_deliveries"), 80);
+      await b.stop();
+      bStopped = true;
+    } finally {
+      await a.stop();
+      if (!bStopped) await b.stop();
     }
   });
 });

@@ -169,9 +169,13 @@ export function createLogicalSource(options: LogicalSourceOptions): OutboxSource
       g.refuse();
       if (fallback || stopped) return;
       mode = "poll";
-      log.warn(
+      // 55006: another process streams the slot (the usual case with several workers).
+      const busy = (error as { code?: string }).code === "55006";
+      (busy ? log.info.bind(log) : log.warn.bind(log))(
         { err: error, slot: slotName, retryMs },
-        "the outbox logical reader did not start; polling meanwhile",
+        busy
+          ? "the outbox slot is streamed by another process; polling meanwhile"
+          : "the outbox logical reader did not start; polling meanwhile",
       );
       retry = new AbortController();
       try {
