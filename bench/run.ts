@@ -22,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   outbox: () => import("./outbox.js"),
   memory: () => import("./memory.js"),
   "outbox-logical": () => import("./outbox-logical.js"),
+  "outbox-relay-modes": () => import("./outbox-relay-modes.js"),
 };
 
 const args = process.argv.slice(2);

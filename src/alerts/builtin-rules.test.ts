@@ -25,6 +25,7 @@ const overrides = {
   ReadinessFailing: { forMs: 0 },
   MigrationsPending: { forMs: 0, windowMs: 0 },
   OutboxDeliveryLagging: { forMs: 0, threshold: 60 },
+  OutboxSlotLagHigh: { forMs: 0, threshold: 0 },
 };
 
 test("each built-in rule fires when its condition holds and resolves when it is gone, on a real database", async () => {
@@ -77,7 +78,10 @@ test("each built-in rule fires when its condition holds and resolves when it is 
       assert.equal(evaluator.isLeader(), true);
       assert.deepEqual([...(await open()).keys()], ["Watchdog"]);
 
-      // Make every condition true.
+      // Make every condition true (the slot falls behind by the WAL written below).
+      await pool.query(
+        "select pg_create_logical_replication_slot('opskit_outbox_builtin_test', 'pgoutput')",
+      );
       http.observe({ http_response_status_code: "500" }, 0.1);
       for (let i = 0; i < 29; i++) http.observe({ http_response_status_code: "503" }, 0.1);
       await pool.query(
@@ -125,6 +129,7 @@ test("each built-in rule fires when its condition holds and resolves when it is 
       await pool.query("update opskit.inbox_sources set paused = false, paused_at = null");
       await pool.query("update opskit.outbox_endpoints set state = 'active'");
       await pool.query("delete from opskit.outbox");
+      await pool.query("select pg_drop_replication_slot('opskit_outbox_builtin_test')");
       await pool.query(
         "update opskit.inbox_rejections set rejected_at = now() - interval '1 hour'",
       );
@@ -156,6 +161,9 @@ test("each built-in rule fires when its condition holds and resolves when it is 
         "every rule evaluated without error",
       );
     } finally {
+      await pool.query(
+        "select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = 'opskit_outbox_builtin_test'",
+      );
       await evaluator.stop();
       health.close();
       await rm(dir, { recursive: true, force: true });

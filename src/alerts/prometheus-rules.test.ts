@@ -95,6 +95,13 @@ const CASES: {
     labels: { severity: "warning" },
     resolvedAt: "38m",
   },
+  {
+    alert: "OutboxSlotLagHigh",
+    series: { 'opskit_outbox_slot_lag_bytes{slot="opskit_outbox"}': "0+100000000x10 0x10" },
+    fireAt: "9m",
+    labels: { severity: "warning", slot: "opskit_outbox" },
+    resolvedAt: "15m",
+  },
 ];
 
 test(

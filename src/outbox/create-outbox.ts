@@ -11,7 +11,8 @@ import { deliverTask } from "./deliver-task.js";
 import { createOutboxAdmin, DEFAULT_DELIVERY_SETTINGS, type OutboxAdmin } from "./outbox-admin.js";
 import type { OutboxEventInput } from "./outbox-event.js";
 import { createOutboxMetrics } from "./outbox-metrics.js";
-import type { OutboxSource } from "./outbox-source.js";
+import type { OutboxSource, SourceStatus } from "./outbox-source.js";
+import { createLogicalSource, type RelaySourceOptions } from "./logical-source.js";
 import { createPollSource } from "./poll-source.js";
 import { publishEvent, publishEvents } from "./publish-event.js";
 import { createDeliverySink } from "./record-deliveries.js";
@@ -25,8 +26,14 @@ export interface CreateOutboxOptions {
   registry?: Registry;
   /** Encrypts endpoint secrets at rest (the service's OPSKIT_SECRET_KEYS). */
   box?: SecretBox;
-  /** Where committed events come from; default the polling source (no replication slot). */
+  /** Where committed events come from; default per `relay` (polling unless it says logical). */
   source?: OutboxSource;
+  /**
+   * The built-in sources: `{ source: "poll" }` (default) or `{ source:
+   * "logical", slotName, maxSlotLagBytes }` (a replication slot, polling as
+   * catch-up and fallback; needs wal_level=logical and a REPLICATION role).
+   */
+  relay?: RelaySourceOptions;
   /** Rows per relay transaction (polling source); default 500. */
   batchSize?: number;
   /** The relay's polling backstop; default 1 s (NOTIFY wakes it sooner). */
@@ -44,6 +51,8 @@ export interface CreateOutboxOptions {
 export interface Relay {
   /** Runs a round now (or joins the one in flight, then runs again). */
   wake(): void;
+  /** Where rows come from now (`logical` streams; `poll` also after a fallback). */
+  status(): SourceStatus & { source: string };
   stop(): Promise<void>;
 }
 
@@ -102,9 +111,12 @@ export function createOutbox(options: CreateOutboxOptions): Outbox {
     }
   }
   const metrics = createOutboxMetrics(options.registry, pool);
+  const batch = options.batchSize ? { batchSize: options.batchSize } : {};
   const source =
     options.source ??
-    createPollSource({ pool, ...(options.batchSize ? { batchSize: options.batchSize } : {}) });
+    (options.relay?.source === "logical"
+      ? createLogicalSource({ ...options.relay, pool, log, registry: options.registry, ...batch })
+      : createPollSource({ pool, ...batch }));
   const sink = createDeliverySink([...handlers.values()], settings);
   const admin = createOutboxAdmin(pool, { box: options.box, jobs: settings });
   const task = deliverTask({
@@ -147,6 +159,13 @@ export function createOutbox(options: CreateOutboxOptions): Outbox {
         again = true;
         loop.runNow().catch((err: unknown) => log.warn({ err }, "an outbox relay round failed"));
       };
+      const started = source.start?.(sink, {
+        relayed: (rows) => metrics.published(rows),
+        wake,
+      });
+      started?.catch((err: unknown) =>
+        log.warn({ err }, "the outbox relay's source did not start"),
+      );
       let listener: NotificationListener | undefined;
       if (o.listen ?? true) {
         listener = listenForNotifications({
@@ -158,8 +177,11 @@ export function createOutbox(options: CreateOutboxOptions): Outbox {
       }
       return {
         wake,
+        status: () => ({ source: source.name, ...(source.status?.() ?? { mode: "poll" }) }),
         async stop() {
           await listener?.close();
+          await source.stop?.();
+          await started?.catch(() => undefined);
           await loop.stop();
         },
       };

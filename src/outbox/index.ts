@@ -12,7 +12,39 @@ export {
 } from "./define-outbox-handler.js";
 export type { OutboxEvent, OutboxEventInput } from "./outbox-event.js";
 export { publishEvent, publishEvents } from "./publish-event.js";
-export type { OutboxSink, OutboxSource } from "./outbox-source.js";
+export type { OutboxSink, OutboxSource, RelayHooks, SourceStatus } from "./outbox-source.js";
+export {
+  createLogicalSource,
+  type LogicalSourceOptions,
+  type RelaySourceOptions,
+} from "./logical-source.js";
+export {
+  assertLogicalReplicationAvailable,
+  createLogicalOutboxReader,
+  dropSlot,
+  ensurePublication,
+  ensureSlot,
+  formatLsn,
+  OUTBOX_SLOT_PREFIX,
+  outboxSlotLagRule,
+  outboxSlotLagRuleSpec,
+  parseLsn,
+  readSlot,
+  SLOT_DROPPED_METRIC,
+  SLOT_LAG_METRIC,
+  startSlotLagGuard,
+  type FallbackReason,
+  type LogicalCommit,
+  type LogicalOutboxReader,
+  type LogicalOutboxReaderEvents,
+  type LogicalOutboxReaderOptions,
+  type LogicalOutboxRow,
+  type Lsn,
+  type SlotLagCheck,
+  type SlotLagGuard,
+  type SlotLagGuardOptions,
+  type SlotState,
+} from "./logical/index.js";
 export { createPollSource, OUTBOX_RELAY_LOCK_KEY, type PollSourceOptions } from "./poll-source.js";
 export {
   createDeliverySink,

@@ -14,8 +14,9 @@ import type { OutboxEvent } from "./outbox-event.js";
  * one call are in commit order, and calls follow each other in commit order.
  *
  * Two implementations: `createPollSource` (the default, no replication slot)
- * and, later, the logical-replication reader in `src/outbox/logical/`, which
- * calls the sink from its `onRows(rows, lsn)` (docs/outbox.md, "Sources").
+ * and `createLogicalSource` (logical-source.ts: the replication reader of
+ * `src/outbox/logical/` calls the sink from its `onRows`, with polling as
+ * its catch-up and fallback; docs/outbox.md, "Sources").
  */
 export interface OutboxSource {
   readonly name: string;
@@ -24,6 +25,27 @@ export interface OutboxSource {
    * of rows relayed (0 when there was nothing, or another process leads).
    */
   round(sink: OutboxSink): Promise<{ rows: number; leader: boolean; more: boolean }>;
+  /** A source that also pushes rows (the logical one) starts with the relay loop… */
+  start?(sink: OutboxSink, hooks: RelayHooks): Promise<void>;
+  /** …and stops with it. */
+  stop?(): Promise<void>;
+  /** Where its rows come from now. */
+  status?(): SourceStatus;
+}
+
+/** What the relay gives a pushing source. */
+export interface RelayHooks {
+  /** Counts rows the source handed to the sink on its own. */
+  relayed(rows: number): void;
+  /** Runs a relay round soon (after a switch to polling). */
+  wake(): void;
+}
+
+export interface SourceStatus {
+  /** `starting`: the slot exists, the poll catches up before its rows are taken. */
+  mode: "poll" | "starting" | "logical";
+  /** Why a logical source went back to polling for good (until a restart). */
+  fallback?: string;
 }
 
 /** What a source hands rows to. */

@@ -1,7 +1,11 @@
-import { createOutboxAdmin } from "../../outbox/index.js";
+import { createOutboxAdmin, outboxSlotLagRuleSpec } from "../../outbox/index.js";
 import type { BuiltinRuleSpec } from "./builtin-rule-spec.js";
 
-/** The outbox's rules: an endpoint disabled after its run of failures, delivery lag. */
+/**
+ * The outbox's rules: an endpoint disabled after its run of failures,
+ * delivery lag, and the logical relay's replication slot holding back WAL
+ * (defined beside its guard, in src/outbox/logical/slot-lag-rule.ts).
+ */
 export const outboxRules: BuiltinRuleSpec[] = [
   {
     name: "OutboxEndpointDisabled",
@@ -35,4 +39,5 @@ export const outboxRules: BuiltinRuleSpec[] = [
       return value > o.threshold ? [{ labels: {}, value }] : [];
     },
   },
+  outboxSlotLagRuleSpec,
 ];

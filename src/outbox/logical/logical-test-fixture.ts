@@ -61,7 +61,8 @@ export async function withOutboxDb<T>(fn: (db: OutboxTestDb) => Promise<T>): Pro
   });
 }
 
-async function dropSlotsOf(db: TestDatabase): Promise<void> {
+/** Drops every slot of the database (ending the walsenders holding them): it cannot be dropped before. */
+export async function dropSlotsOf(db: Pick<TestDatabase, "url">): Promise<void> {
   await withClient(db.url, { ignoreErrorEvents: true }, async (client) => {
     for (let attempt = 0; attempt < 100; attempt++) {
       const { rows } = await client.query<{ slot_name: string; active_pid: number | null }>(

@@ -1,10 +1,13 @@
-import {
-  defineRule,
-  type AlertRule,
-  type BuiltinRuleSettings,
-  type BuiltinRuleSpec,
-  type RuleContext,
+// Types only: the alerts area's built-in pack lists this rule
+// (src/alerts/rules/outbox-rules.ts), so a runtime import back into alerts
+// would be a cycle evaluated half-way.
+import type {
+  AlertRule,
+  BuiltinRuleSettings,
+  BuiltinRuleSpec,
+  RuleContext,
 } from "../../alerts/index.js";
+import { OpskitError } from "../../errors.js";
 import { SLOT_LAG_METRIC } from "./slot-lag-guard.js";
 
 /** Slots the rule watches: `opskit_outbox` and `opskit_outbox_<anything>` (the reader's naming). */
@@ -16,8 +19,9 @@ export const OUTBOX_SLOT_PREFIX = "opskit_outbox";
  * its consumer is slow, hung or gone, and the guard will drop the slot at
  * its budget. Read from `pg_replication_slots` (so it fires even when no
  * reader runs, the case the gauge cannot show), in the shape of the
- * built-in pack (src/alerts/rules/): add it to `BUILTIN_RULES`, or
- * register `outboxSlotLagRule()` as a service rule.
+ * built-in pack, where it is listed (src/alerts/rules/outbox-rules.ts;
+ * tune it with `builtin.overrides.OutboxSlotLagHigh`), and as a service rule
+ * (`outboxSlotLagRule()`) for an evaluator without the built-in pack.
  */
 export const outboxSlotLagRuleSpec: BuiltinRuleSpec = {
   name: "OutboxSlotLagHigh",
@@ -59,13 +63,20 @@ export function outboxSlotLagRule(
     forMs: options.forMs ?? spec.forMs,
     threshold: options.thresholdBytes ?? spec.threshold,
   };
-  return defineRule({
+  if (!(Number.isFinite(settings.forMs) && settings.forMs >= 0)) {
+    throw new OpskitError("CONFIG_INVALID", "OutboxSlotLagHigh: forMs must be >= 0.");
+  }
+  if (!(Number.isFinite(settings.threshold) && settings.threshold >= 0)) {
+    throw new OpskitError("CONFIG_INVALID", "OutboxSlotLagHigh: thresholdBytes must be >= 0.");
+  }
+  const rule: AlertRule = {
     name: spec.name,
     severity: settings.severity,
     summary: spec.summary,
     description: spec.description,
     runbookUrl: options.runbookUrl ?? spec.runbook,
     forMs: settings.forMs,
-    evaluate: (ctx) => spec.evaluate(ctx, settings),
-  });
+    evaluate: (ctx: RuleContext) => spec.evaluate(ctx, settings),
+  };
+  return Object.freeze(rule);
 }
