@@ -5,6 +5,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { Histogram, Registry } from "prom-client";
 import { withPool } from "../../test/jobs.js";
+import { withClient } from "../db/index.js";
 import { createHealth } from "../health/index.js";
 import { createLogger } from "../log/index.js";
 import { startAlertEvaluator } from "./alert-evaluator.js";
@@ -115,6 +116,18 @@ test("each built-in rule fires when its condition holds and resolves when it is 
       dbUp = false;
       await health.refresh();
       await writeFile(path.join(dir, "0001_new.sql"), "create table app_new (id int);");
+      // The rule measures from pg_current_wal_lsn(), the WAL *written*; the
+      // test server commits asynchronously, so the WAL of the inserts above can
+      // still sit in WAL buffers (seen: a lag of exactly 0). A logical message
+      // in a durable commit writes and flushes WAL past the slot for certain.
+      await withClient(db.url, {}, async (c) => {
+        await c.query("begin");
+        await c.query("set local synchronous_commit = on");
+        await c.query(
+          "select pg_logical_emit_message(true, 'opskit-test', 'wal the slot holds back')",
+        );
+        await c.query("commit");
+      });
       await evaluator.runNow();
       const firing = await open();
       for (const spec of BUILTIN_RULES) {
