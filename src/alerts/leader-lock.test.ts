@@ -3,8 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import pg from "pg";
 import { startEmbeddedPostgres } from "../db/index.js";
-import { waitUntil } from "../testing/index.js";
+import { waitUntil, withTestDb } from "../testing/index.js";
 import { PGBOUNCER_MISSING, startPgbouncer } from "../../test/pgbouncer.js";
 import { createLeaderLock } from "./leader-lock.js";
 import { freePort } from "../../test/free-port.js";
@@ -74,5 +75,41 @@ test(
       await server.stop();
       await rm(dir, { recursive: true, force: true });
     }
+  },
+);
+
+// Found by the soak: a round started while Postgres cannot serve it waited as
+// long as pgbouncer held the query (query_wait_timeout, 120 s), and the alert
+// evaluator with it. Here the pooler's only server connection is held by
+// another client, so the round's statement waits: it must give up at its own
+// bound, answer "not leader", and lead on a later round once it can.
+test(
+  "a round that cannot get a server connection ends at its bound, not the pooler's",
+  // Far below pgbouncer's query_wait_timeout (120 s), where a round without its own bound ends.
+  { timeout: 60_000 },
+  async (t) => {
+    if (PGBOUNCER_MISSING) {
+      t.skip(PGBOUNCER_MISSING);
+      return;
+    }
+    await withTestDb(async (db) => {
+      const bouncer = await startPgbouncer(db.url, { poolMode: "session", poolSize: 1 });
+      const holder = new pg.Client({ connectionString: bouncer.url });
+      const lock = createLeaderLock(bouncer.url, "opskit-leader-bound", { roundTimeoutMs: 500 });
+      try {
+        await holder.connect();
+        await holder.query("select 1"); // the only server connection, held for the session
+        assert.equal((await lock.acquire()).leader, false);
+        await holder.end();
+        await waitUntil(
+          async () => (await lock.acquire()).leader,
+          "leads once a server connection is free",
+        );
+      } finally {
+        await lock.release();
+        await holder.end().catch(() => undefined);
+        await bouncer.stop({ immediate: true });
+      }
+    });
   },
 );

@@ -23,7 +23,20 @@ export interface LeaderLock {
  * round reconnects. Through a transaction-mode pooler session locks do not
  * work: the service refuses such a pooler at boot (docs/db.md).
  */
-export function createLeaderLock(connectionString: string, applicationName: string): LeaderLock {
+export function createLeaderLock(
+  connectionString: string,
+  applicationName: string,
+  options: {
+    /**
+     * How long one round (connect, then one statement) may take before the
+     * session is dropped and the round answers "not leader". Without it a
+     * round started while Postgres is down waits as long as a pooler holds
+     * it (pgbouncer's query_wait_timeout: 120 s), and the evaluator with it.
+     */
+    roundTimeoutMs?: number;
+  } = {},
+): LeaderLock {
+  const timeoutMs = options.roundTimeoutMs ?? 10_000;
   let client: pg.Client | undefined;
   let leader = false;
   const drop = () => {
@@ -43,7 +56,12 @@ export function createLeaderLock(connectionString: string, applicationName: stri
     async acquire() {
       try {
         if (!client) {
-          const c = new pg.Client({ connectionString, application_name: applicationName });
+          const c = new pg.Client({
+            connectionString,
+            application_name: applicationName,
+            connectionTimeoutMillis: timeoutMs,
+            query_timeout: timeoutMs,
+          });
           // An error of a session already dropped must not drop its successor.
           c.on("error", () => {
             if (client === c) drop();
