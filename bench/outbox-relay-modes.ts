@@ -21,13 +21,10 @@
  *   npm run bench -- outbox-relay-modes [--quick]
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPool, startEmbeddedPostgres, withTransaction, type Pool } from "../src/db/index.js";
-import { createQueue } from "../src/jobs/index.js";
 import { migrate, toolkitMigrationsDir } from "../src/migrate/index.js";
 import {
   createOutbox,
@@ -37,34 +34,13 @@ import {
   type CreateOutboxOptions,
 } from "../src/outbox/index.js";
 import type { Benchmark } from "./harness.js";
-import { median, percentile, round, versions } from "./harness.js";
+import { deliveryLatency, type DeliveryLatency } from "./outbox-delivery.js";
+import { median, round, versions } from "./harness.js";
 
 const PORT = 55_550; // this helper's range (55449 + 100 …)
 const SLOT = "opskit_outbox_bench";
 type Mode = "poll" | "poll-100ms" | "logical";
 const MODES: Mode[] = ["poll", "poll-100ms", "logical"];
-
-function startReceiver(onEvent: (id: string, at: number) => void) {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      onEvent(String(req.headers["webhook-id"]), performance.now());
-      res.writeHead(204).end();
-    });
-  });
-  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) =>
-    server.listen(0, "127.0.0.1", () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      }),
-    ),
-  );
-}
 
 /** A clean outbox, its watermark at now, and no slot left from a previous round. */
 async function reset(pool: Pool): Promise<void> {
@@ -102,48 +78,18 @@ async function latency(
   mode: Mode,
   events: number,
   ratePerSecond: number,
-): Promise<{ p50: number; p99: number; delivered: number }> {
+): Promise<DeliveryLatency> {
   await reset(pool);
-  const committed = new Map<string, number>();
-  const latencies: number[] = [];
-  const receiver = await startReceiver((id, at) => {
-    const c = committed.get(id);
-    if (c !== undefined && latencies.length < events) latencies.push(at - c);
-  });
   const outbox = createOutbox(options(pool, mode));
-  await outbox.admin.upsertEndpoint({
-    name: "bench",
-    url: receiver.url,
-    secret: `whsec_${Buffer.alloc(32, 7).toString("base64")}`,
+  const measured = await deliveryLatency(pool, {
+    outbox,
+    startRelay: () => startRelay(outbox, mode),
+    events,
+    ratePerSecond,
+    deadlineMs: 120_000,
   });
-  const queue = createQueue({ pool, tasks: [...outbox.tasks] });
-  const relay = await startRelay(outbox, mode);
-  const worker = queue.work({ concurrency: 8, pollIntervalMs: 100 });
-  try {
-    for (let i = 0; i < events; i++) {
-      const t0 = performance.now();
-      const id = await withTransaction(pool, (tx) =>
-        publishEvent(tx, {
-          aggregateType: "order",
-          aggregateId: String(i % 50),
-          type: "order.created",
-          payload: { i },
-        }),
-      );
-      committed.set(id, performance.now());
-      const wait = 1000 / ratePerSecond - (performance.now() - t0);
-      if (wait > 0) await sleep(wait);
-    }
-    const deadline = Date.now() + 120_000;
-    while (latencies.length < events && Date.now() < deadline) await sleep(50);
-    if (latencies.length < events) throw new Error(`${mode}: only ${latencies.length} delivered`);
-  } finally {
-    await relay.stop();
-    await worker.stop();
-    await receiver.close();
-  }
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), delivered: sorted.length };
+  if (measured.delivered < events) throw new Error(`${mode}: only ${measured.delivered} delivered`);
+  return measured;
 }
 
 async function throughput(pool: Pool, mode: Mode, events: number): Promise<number> {

@@ -16,16 +16,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createPool, startEmbeddedPostgres, withTransaction, type Pool } from "../src/db/index.js";
-import { createQueue } from "../src/jobs/index.js";
+import { createPool, startEmbeddedPostgres, type Pool } from "../src/db/index.js";
 import { migrate, toolkitMigrationsDir } from "../src/migrate/index.js";
 import { createOutbox, defineOutboxHandler, publishEvent } from "../src/outbox/index.js";
 import type { Benchmark } from "./harness.js";
-import { median, percentile, round } from "./harness.js";
+import { deliveryLatency, type DeliveryLatency } from "./outbox-delivery.js";
+import { median, round } from "./harness.js";
 
 const PORT = 55_546; // this helper's range (55445 + 100 …)
 
@@ -69,78 +67,24 @@ async function timeTx(pool: Pool, n: number, clients: number, bare: boolean): Pr
   return ((performance.now() - started) * 1000) / n; // µs per transaction
 }
 
-function startReceiver(onEvent: (id: string, at: number) => void) {
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      onEvent(String(req.headers["webhook-id"]), performance.now());
-      res.writeHead(204).end();
-    });
-  });
-  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) =>
-    server.listen(0, "127.0.0.1", () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      }),
-    ),
-  );
-}
-
 async function latency(
   pool: Pool,
   mode: "notify" | "poll",
   events: number,
   ratePerSecond: number,
-): Promise<{ p50: number; p99: number; delivered: number }> {
+): Promise<DeliveryLatency> {
   await pool.query("truncate opskit.outbox, opskit.outbox_deliveries, opskit.outbox_endpoints");
-  const committed = new Map<string, number>();
-  const latencies: number[] = [];
-  const receiver = await startReceiver((id, at) => {
-    const c = committed.get(id);
-    if (c !== undefined && latencies.length < events) latencies.push(at - c);
-  });
   const outbox = createOutbox({ pool, pollIntervalMs: mode === "poll" ? 100 : 1_000 });
-  await outbox.admin.upsertEndpoint({
-    name: "bench",
-    url: receiver.url,
-    secret: `whsec_${Buffer.alloc(32, 7).toString("base64")}`,
+  return deliveryLatency(pool, {
+    outbox,
+    startRelay: async () => {
+      await outbox.relayOnce(); // start from a caught-up cursor
+      return outbox.startRelay({ listen: mode === "notify" });
+    },
+    events,
+    ratePerSecond,
+    deadlineMs: 60_000,
   });
-  const queue = createQueue({ pool, tasks: [...outbox.tasks] });
-  await outbox.relayOnce(); // start from a caught-up cursor
-  const relay = outbox.startRelay({ listen: mode === "notify" });
-  const worker = queue.work({ concurrency: 8, pollIntervalMs: 100 });
-  try {
-    for (let i = 0; i < events; i++) {
-      const t0 = performance.now();
-      const id = await withTransaction(pool, (tx) =>
-        publishEvent(tx, {
-          aggregateType: "order",
-          aggregateId: String(i % 50),
-          type: "order.created",
-          payload: { i },
-        }),
-      );
-      committed.set(id, performance.now());
-      const wait = 1000 / ratePerSecond - (performance.now() - t0);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-    const deadline = Date.now() + 60_000;
-    while (latencies.length < events && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  } finally {
-    await relay.stop();
-    await worker.stop();
-    await receiver.close();
-  }
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), delivered: sorted.length };
 }
 
 const bench: Benchmark = async ({ quick }) => {
