@@ -1,15 +1,5 @@
-import { ERROR_CODES, OpskitError, type ErrorCode } from "../errors.js";
-
-const CODES: Record<number, ErrorCode> = {
-  400: "BAD_REQUEST",
-  401: "UNAUTHORIZED",
-  403: "FORBIDDEN",
-  404: "NOT_FOUND",
-  409: "CONFLICT",
-  413: "PAYLOAD_TOO_LARGE",
-  415: "UNSUPPORTED_MEDIA_TYPE",
-  422: "UNPROCESSABLE",
-};
+import { ERROR_CODES, OpskitError } from "../errors.js";
+import { errorCodeForStatus } from "../http/index.js";
 
 /**
  * A framework's own 4xx (a body that is not JSON, one over the parser's cap,
@@ -24,7 +14,7 @@ export function frameworkClientError(thrown: unknown, message?: string): unknown
   const { status, statusCode } = thrown as { status?: unknown; statusCode?: unknown };
   const value = typeof statusCode === "number" ? statusCode : status;
   if (typeof value !== "number" || value < 400 || value >= 500) return thrown;
-  const code = CODES[value] ?? "BAD_REQUEST";
+  const code = errorCodeForStatus(value);
   return new OpskitError(code, message ?? ERROR_CODES[code].summary, {
     status: value,
     cause: thrown,

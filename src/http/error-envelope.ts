@@ -34,6 +34,15 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 };
 
 /**
+ * The catalogue's code for an HTTP status a framework answered with: its own
+ * where the catalogue has one, else `BAD_REQUEST` below 500 and `INTERNAL`
+ * from 500.
+ */
+export function errorCodeForStatus(status: number): ErrorCode {
+  return STATUS_CODES[status] ?? (status >= 500 ? "INTERNAL" : "BAD_REQUEST");
+}
+
+/**
  * What a client is told about an error. Known errors keep their code and
  * message; a database outage becomes 503 `DEPENDENCY_FAILURE`; a database
  * error the request caused becomes its 4xx (see `postgresClientError`:
@@ -60,7 +69,7 @@ export function toHttpError(thrown: unknown): HttpError {
   }
   if (error instanceof HTTPException) {
     const status = error.status;
-    const code = STATUS_CODES[status] ?? (status >= 500 ? "INTERNAL" : "BAD_REQUEST");
+    const code = errorCodeForStatus(status);
     return { status, code, message: ERROR_CODES[code].summary, unexpected: status >= 500 };
   }
   return { status: 500, code: "INTERNAL", message: ERROR_CODES.INTERNAL.summary, unexpected: true };

@@ -7,6 +7,7 @@ export {
 } from "./http-server.js";
 export {
   toHttpError,
+  errorCodeForStatus,
   errorEnvelope,
   type ErrorEnvelope,
   type HttpError,
