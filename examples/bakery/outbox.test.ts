@@ -4,10 +4,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { Webhook } from "standardwebhooks";
-import { mintDevelopmentToken } from "opskit/auth";
-import { startService, type RunningService } from "opskit/service";
-import { createTestDatabase, waitUntil, type TestDatabase } from "opskit/testing";
-import { bakeryService } from "./service.js";
+import type { RunningService } from "opskit/service";
+import { waitUntil } from "opskit/testing";
+import { startTestBakery, type TestBakery } from "./test-bakery.js";
 
 const SECRET = `whsec_${randomBytes(32).toString("base64")}`;
 const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
@@ -19,33 +18,22 @@ const receiver = http.createServer((req, res) => {
     res.writeHead(204).end();
   });
 });
-let db: TestDatabase;
+let bakery: TestBakery;
 let service: RunningService<unknown>;
 let token: string;
 
 before(async () => {
   receiver.keepAliveTimeout = 1;
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  db = await createTestDatabase();
-  service = await startService({
-    ...bakeryService,
-    env: {
-      DATABASE_URL: db.url,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      NODE_ENV: "test",
-      BAKERY_STORE_FAILURE_RATE: "0",
-      OPSKIT_JOBS_POLL_INTERVAL: "100ms",
-      BAKERY_OUTBOX_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`,
-      BAKERY_OUTBOX_WEBHOOK_SECRET: SECRET,
-    },
+  bakery = await startTestBakery({
+    BAKERY_OUTBOX_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`,
+    BAKERY_OUTBOX_WEBHOOK_SECRET: SECRET,
   });
-  token = await mintDevelopmentToken(service.config, { roles: ["manager"] });
+  service = bakery.service;
+  token = await bakery.token("manager");
 });
 after(async () => {
-  assert.equal(await service.stop("test done"), true);
-  await db.drop();
+  await bakery.stop();
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
 });
 
