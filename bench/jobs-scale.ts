@@ -35,7 +35,7 @@ import pg from "pg";
 import { createPool, startEmbeddedPostgres, type Pool } from "../src/db/index.js";
 import { createQueue, defineTask } from "../src/jobs/index.js";
 // eslint-disable-next-line no-restricted-imports -- the ceiling runs the queue's own completion statement, not a copy
-import { SETTLE_SQL } from "../src/jobs/sql/settle-jobs.js";
+import { COMPLETE_SQL } from "../src/jobs/sql/settle-jobs.js";
 import { migrate, toolkitMigrationsDir } from "../src/migrate/index.js";
 import { startPgbouncer } from "../test/pgbouncer.js";
 import type { Benchmark } from "./harness.js";
@@ -300,23 +300,18 @@ const jobsScale: Benchmark = async ({ quick }) => {
       };
       const batch = 200;
       const script = path.join(tmp, "claim-settle.sql");
-      // SETTLE_SQL names its arrays twice (two unnests): every occurrence becomes a pgbench variable.
-      const settleText = SETTLE_SQL.replaceAll("$1::bigint[]", ":ids::bigint[]")
-        .replaceAll("$2::integer[]", ":att::integer[]")
-        .replaceAll("$3::text[]", ":wk::text[]")
-        .replaceAll("$4::text[]", ":oc::text[]")
-        .replaceAll("$5::jsonb[]", ":er::jsonb[]")
-        .replaceAll("$6::bigint[]", ":dl::bigint[]")
-        .replaceAll("$7::float8[]", ":st::float8[]")
-        .replace("$8::boolean", "true");
+      // The statement the worker sends for a batch of completed jobs, its parameters as pgbench variables.
+      const completeText = COMPLETE_SQL.replace("$1::bigint[]", ":ids::bigint[]")
+        .replace("$2::integer[]", ":att::integer[]")
+        .replace("$3::float8[]", ":st::float8[]")
+        .replace("$4::text", "('pgbench-' || :client_id)")
+        .replace("$5::boolean", "true");
       await writeFile(
         script,
         `select array_agg(id)::text as ids, array_agg(attempts)::text as att,
-  array_agg('pgbench-' || :client_id)::text as wk, array_agg('completed'::text)::text as oc,
-  array_agg(null::jsonb)::text as er, array_agg(0::bigint)::text as dl,
   array_agg(extract(epoch from now()) * 1000)::text as st
   from opskit.claim_jobs('pgbench-' || :client_id, '{default}', '{noop}', ${batch}, 30000) \\gset
-${settleText.replaceAll("\n", " ")};
+${completeText.replaceAll("\n", " ")};
 `,
       );
       const samples: Samples = new Map();

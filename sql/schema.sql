@@ -73,6 +73,9 @@ CREATE FUNCTION opskit.claim_jobs(worker text, queues text[], tasks text[], max_
 #variable_conflict use_column
 begin
   perform set_config('synchronous_commit', 'off', true);
+  -- Claims take turns (see above): the lock is the transaction's, released
+  -- when the claim commits, so a dead session never holds it.
+  perform pg_advisory_xact_lock(1868722539, 2);
   -- The CTE is an optimisation fence: LIMIT applies before the UPDATE, so a
   -- batch never locks more rows than it takes.
   return query

@@ -99,6 +99,34 @@ const SETTLE_SQL = `with t as (
 )
 select a.id::text, a.outcome, (select count(*) from woken) as notified from applied a`;
 
+/**
+ * The common case alone: every outcome of the batch is `completed`. The same
+ * fence and the same history and schedule rows as SETTLE_SQL, without the
+ * branches for retries, cancellations and deaths that such a batch never
+ * takes (measured: about two thirds of SETTLE_SQL's time per job, and the
+ * worker writes nothing else for jobs that succeed). The worker is one value,
+ * not an array: a settler writes one worker's outcomes.
+ */
+const COMPLETE_SQL = `with done as (
+  delete from opskit.jobs j
+   using unnest($1::bigint[], $2::integer[], $3::float8[]) as s(id, attempt, started_ms)
+   where j.id = s.id and j.attempts = s.attempt and j.locked_by = $4::text
+  returning j.*, s.started_ms
+), history as (
+  insert into opskit.job_history (id, task, queue, state, payload, priority, attempts,
+    max_attempts, dedupe_key, fifo_key, meta, progress, checkpoint, errors, created_at,
+    started_at, finished_at)
+  select id, task, queue, 'completed', payload, priority, attempts, max_attempts, dedupe_key,
+         fifo_key, meta, progress, checkpoint, errors, created_at,
+         to_timestamp(started_ms / 1000), now()
+    from done where $5::boolean
+), schedules as (
+  update opskit.job_schedules sc set last_success_at = now(), updated_at = now()
+    from done f
+   where f.meta is not null and sc.name = f.meta->>'schedule'
+)
+select id::text from done`;
+
 export interface SettleResult {
   /** id → the outcome applied; settlements missing here were fenced out. */
   applied: Map<string, string>;
@@ -110,6 +138,10 @@ export async function settleJobs(
   options: { keepHistory: boolean; prepared: boolean },
 ): Promise<SettleResult> {
   const n = settlements.length;
+  const worker = settlements[0]?.worker;
+  if (n > 0 && settlements.every((s) => s.outcome === "completed" && s.worker === worker)) {
+    return completeJobs(db, settlements, worker!, options);
+  }
   const ids = new Array<string>(n);
   const attempts = new Array<number>(n);
   const workers = new Array<string>(n);
@@ -138,4 +170,32 @@ export async function settleJobs(
   return { applied };
 }
 
-export { JOB_COLUMNS, SETTLE_SQL };
+/** The batch of completed jobs of one worker (COMPLETE_SQL). */
+async function completeJobs(
+  db: Queryable,
+  settlements: Settlement[],
+  worker: string,
+  options: { keepHistory: boolean; prepared: boolean },
+): Promise<SettleResult> {
+  const n = settlements.length;
+  const ids = new Array<string>(n);
+  const attempts = new Array<number>(n);
+  const started = new Array<number | null>(n);
+  for (let i = 0; i < n; i++) {
+    const s = settlements[i]!;
+    ids[i] = s.id;
+    attempts[i] = s.attempt;
+    started[i] = s.startedAt?.getTime() ?? null;
+  }
+  const values = [ids, attempts, started, worker, options.keepHistory];
+  const { rows } = await db.query<{ id: string }>(
+    options.prepared
+      ? { name: "opskit_complete_jobs", text: COMPLETE_SQL, values }
+      : { text: COMPLETE_SQL, values },
+  );
+  const applied = new Map<string, string>();
+  for (const r of rows) applied.set(r.id, "completed");
+  return { applied };
+}
+
+export { COMPLETE_SQL, JOB_COLUMNS, SETTLE_SQL };
