@@ -151,19 +151,12 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   let wake: (() => void) | undefined;
   // A poke while the loop is busy claiming is remembered, not lost.
   let poked = false;
-  // The second claimer's wake-up (pipelineLoop); it only waits for pokes.
-  let wakePipeline: (() => void) | undefined;
   const poke = () => {
     const w = wake;
     wake = undefined;
     if (w) w();
     else poked = true;
-    const p = wakePipeline;
-    wakePipeline = undefined;
-    p?.();
   };
-  // Jobs asked for by claims still in flight: they count against capacity.
-  let reserved = 0;
 
   const settler = createSettler({
     db: deps.pool,
@@ -185,13 +178,21 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     [...running.values()].filter((r) => r.job.queue === queue).length;
 
   const roomFor = (prefetch: number) =>
-    concurrency + prefetch - buffer.length - running.size - settler.pending() - reserved;
+    concurrency + prefetch - buffer.length - running.size - settler.pending();
 
-  /** One claim of the queues without a limit of their own. */
-  async function claimGeneral(limit: number): Promise<ClaimedJob[]> {
-    reserved += limit;
-    try {
-      return await claimJobs(deps.pool, {
+  /** Claims what fits; true when a claim came back full (more is likely waiting), undefined when there was no room to claim. */
+  async function claimOnce(): Promise<boolean | undefined> {
+    // Outcomes not yet written count against capacity: if the database slows
+    // down, the worker stops claiming instead of piling up unacknowledged work
+    // (which a crash would make run again).
+    const prefetch = prefetchNow();
+    let free = roomFor(prefetch);
+    if (free <= 0 || buffer.length > prefetch / 2) return undefined;
+    let full = false;
+    const claimed: ClaimedJob[] = [];
+    if (general.length > 0) {
+      const limit = Math.min(free, batchSize);
+      const jobs = await claimJobs(deps.pool, {
         worker: id,
         queues: general.map((q) => q.name),
         tasks,
@@ -199,13 +200,19 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
         leaseMs,
         prepared: deps.prepared,
       });
-    } finally {
-      reserved -= limit;
+      claimed.push(...jobs);
+      free -= jobs.length;
+      full = jobs.length === limit;
     }
-  }
-
-  /** Takes claimed jobs into the buffer and starts what fits. */
-  function accept(claimed: ClaimedJob[]): void {
+    for (const q of limited) {
+      const limit = Math.min(free, batchSize, (q.concurrency ?? Infinity) - inQueue(q.name));
+      if (limit <= 0) continue;
+      const o = { worker: id, tasks, limit, leaseMs };
+      const jobs = await withTransaction(deps.pool, (tx) => claimLimitedJobs(tx, q.name, o));
+      claimed.push(...jobs);
+      free -= jobs.length;
+      full ||= jobs.length === limit;
+    }
     const now = performance.now();
     for (const job of claimed) {
       if (held.get(job.id) === job.attempts) {
@@ -220,35 +227,6 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     }
     if (claimed.length > 0) deps.metrics?.claimed(claimed.length);
     dispatch();
-  }
-
-  /** Claims what fits; true when a claim came back full (more is likely waiting), undefined when there was no room to claim. */
-  async function claimOnce(): Promise<boolean | undefined> {
-    // Outcomes not yet written count against capacity: if the database slows
-    // down, the worker stops claiming instead of piling up unacknowledged work
-    // (which a crash would make run again).
-    const prefetch = prefetchNow();
-    let free = roomFor(prefetch);
-    if (free <= 0 || buffer.length > prefetch / 2) return undefined;
-    let full = false;
-    const claimed: ClaimedJob[] = [];
-    if (general.length > 0) {
-      const limit = Math.min(free, batchSize);
-      const jobs = await claimGeneral(limit);
-      claimed.push(...jobs);
-      free -= jobs.length;
-      full = jobs.length === limit;
-    }
-    for (const q of limited) {
-      const limit = Math.min(free, batchSize, (q.concurrency ?? Infinity) - inQueue(q.name));
-      if (limit <= 0) continue;
-      const o = { worker: id, tasks, limit, leaseMs };
-      const jobs = await withTransaction(deps.pool, (tx) => claimLimitedJobs(tx, q.name, o));
-      claimed.push(...jobs);
-      free -= jobs.length;
-      full ||= jobs.length === limit;
-    }
-    accept(claimed);
     return full;
   }
 
@@ -326,36 +304,6 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
     }
   }
 
-  /**
-   * The second claimer: while a backlog is waiting (the last claim came back
-   * full), it keeps one more claim of the general queues in flight beside the
-   * claim loop's, so the worker is not idle for a round trip after each batch
-   * while Postgres is idle in turn (measured: one claim at a time left both
-   * the worker and its server partly idle with no-op jobs). It never polls:
-   * idle, it waits for a poke, and an empty or short claim ends the backlog.
-   */
-  async function pipelineLoop(): Promise<void> {
-    while (!stopping) {
-      const prefetch = prefetchNow();
-      const free = roomFor(prefetch);
-      if (moreWaiting && general.length > 0 && free > 0 && buffer.length <= prefetch / 2) {
-        const limit = Math.min(free, batchSize);
-        try {
-          const jobs = await claimGeneral(limit);
-          if (jobs.length < limit) moreWaiting = false;
-          accept(jobs);
-          continue;
-        } catch (error) {
-          // The claim loop reports and backs off; this one just waits for it.
-          log.debug({ err: toError(error) }, "pipelined claim failed");
-          moreWaiting = false;
-        }
-      }
-      if (stopping) break;
-      await new Promise<void>((resolve) => (wakePipeline = resolve));
-    }
-  }
-
   function cancel(jobId: string): void {
     const r = running.get(jobId);
     if (r) {
@@ -429,7 +377,7 @@ export function createWorker(deps: WorkerDeps, options: WorkOptions = {}): Worke
   const heartbeatTimer = setInterval(() => void beat(), heartbeatIntervalMs);
   const firstHeartbeat = setup.then(() => beat()).catch(() => undefined);
   const loop = firstHeartbeat
-    .then(() => Promise.all([claimLoop(), pipelineLoop()]))
+    .then(() => claimLoop())
     .catch((error: unknown) =>
       log.error({ err: toError(error) }, "the worker's claim loop stopped"),
     );

@@ -1,81 +1,14 @@
 /**
- * Claims take turns (migration 0013). The worker's claims while a backlog waits: two in flight (the claim loop's
- * and the second claimer's), never more, never past the worker's capacity,
- * and one at a time again once the backlog is gone. The settle statement for
- * a batch of completed jobs writes what the general one writes.
+ * Claims take turns (migration 0013), and the settle statement for a batch
+ * of completed jobs writes what the general one writes.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Pool } from "../db/index.js";
 import { count, waitUntil, withPool } from "../../test/jobs.js";
 import { createQueue } from "./create-queue.js";
 import { defineTask } from "./define-task.js";
 import { claimJobs } from "./sql/claim-jobs.js";
 import { settleJobs } from "./sql/settle-jobs.js";
-
-/** Counts the claim statements in flight on `pool`, and the most at once. */
-function watchClaims(pool: Pool) {
-  const seen = { now: 0, most: 0, total: 0, asked: [] as number[] };
-  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
-  (pool as { query: unknown }).query = async (...args: unknown[]) => {
-    const q = args[0] as { name?: string; values?: unknown[] } | string;
-    const claim = typeof q === "object" && q.name === "opskit_claim_jobs";
-    if (!claim) return query(...args);
-    seen.now++;
-    seen.total++;
-    seen.most = Math.max(seen.most, seen.now);
-    seen.asked.push(q.values![3] as number);
-    try {
-      return await query(...args);
-    } finally {
-      seen.now--;
-    }
-  };
-  return seen;
-}
-
-test("with a backlog, two claims are in flight at most, within the worker's capacity", async () => {
-  await withPool(async (pool) => {
-    const claims = watchClaims(pool);
-    let running = 0;
-    let mostRunning = 0;
-    const task = defineTask("tiny", async () => {
-      mostRunning = Math.max(mostRunning, ++running);
-      await Promise.resolve();
-      running--;
-    });
-    const queue = createQueue({ pool, tasks: [task] });
-    await queue.addMany(Array.from({ length: 3_000 }, () => ({ task, payload: {} })));
-    const concurrency = 4;
-    const prefetch = 40;
-    const worker = queue.work({ concurrency, prefetch, batchSize: 20, pollIntervalMs: 50 });
-    let mostHeld = 0;
-    const sampler = setInterval(() => {
-      const { running: r, buffered } = worker.load();
-      mostHeld = Math.max(mostHeld, r + buffered);
-    }, 1);
-    await waitUntil(
-      async () => (await count(pool, "select 1 from opskit.job_history")) === 3_000,
-      "3,000 completed",
-    );
-    clearInterval(sampler);
-    const whileBacklog = claims.most;
-    // Idle again: the second claimer waits for a poke and never polls.
-    const before = claims.total;
-    await new Promise((r) => setTimeout(r, 300));
-    const idleClaims = claims.total - before;
-    assert.equal(await worker.stop(), true);
-    assert.equal(whileBacklog, 2, "two claims in flight while the backlog waited");
-    assert.ok(
-      claims.asked.every((n) => n >= 1 && n <= 20),
-      "no claim asked past batchSize",
-    );
-    assert.ok(mostHeld <= concurrency + prefetch, `held ${mostHeld} jobs at most`);
-    assert.ok(mostRunning <= concurrency);
-    // One poll per 50 ms from the claim loop alone (the second claimer adds none).
-    assert.ok(idleClaims <= 300 / 50 + 2, `${idleClaims} claims in 300 ms idle`);
-  });
-});
 
 test("a batch of completed jobs is written as the general settle statement writes it", async () => {
   await withPool(async (pool) => {
