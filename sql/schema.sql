@@ -73,6 +73,15 @@ CREATE FUNCTION opskit.claim_jobs(worker text, queues text[], tasks text[], max_
 #variable_conflict use_column
 begin
   perform set_config('synchronous_commit', 'off', true);
+  -- Nothing ready: no turn to wait for (see above).
+  if not exists (
+    select 1 from opskit.jobs j
+     where j.state = 'ready'
+       and j.queue = any(claim_jobs.queues)
+       and j.task = any(claim_jobs.tasks)
+  ) then
+    return;
+  end if;
   -- Claims take turns (see above): the lock is the transaction's, released
   -- when the claim commits, so a dead session never holds it.
   perform pg_advisory_xact_lock(1868722539, 2);

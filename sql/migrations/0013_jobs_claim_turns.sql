@@ -12,6 +12,15 @@
 -- thousands of claimed jobs per second in turns; the wait is short and is
 -- the claim's own latency, which the worker's prefetch hides.
 --
+-- A claim that would find nothing does not queue for a turn: it first looks
+-- for one ready job of its queues and tasks (an index probe, no lock) and
+-- returns at once when there is none. Every worker claims when a
+-- notification wakes it and once per poll interval; with 32 idle workers,
+-- one job added woke 32 claims, and in turns they would wait on each other
+-- for nothing. No wake-up is lost by it: a job committed after the probe's
+-- snapshot sends its notification after that commit, and the worker it
+-- wakes probes again.
+--
 -- Everything else is as in 0012_jobs_claim_plan.sql.
 create or replace function opskit.claim_jobs(
   worker text,
@@ -42,6 +51,15 @@ as $$
 #variable_conflict use_column
 begin
   perform set_config('synchronous_commit', 'off', true);
+  -- Nothing ready: no turn to wait for (see above).
+  if not exists (
+    select 1 from opskit.jobs j
+     where j.state = 'ready'
+       and j.queue = any(claim_jobs.queues)
+       and j.task = any(claim_jobs.tasks)
+  ) then
+    return;
+  end if;
   -- Claims take turns (see above): the lock is the transaction's, released
   -- when the claim commits, so a dead session never holds it.
   perform pg_advisory_xact_lock(1868722539, 2);

@@ -108,3 +108,31 @@ test("claims take turns: a claim waits while another holds the claim lock, then 
     }
   });
 });
+
+test("a claim with nothing ready does not wait for a turn", async () => {
+  await withPool(async (pool) => {
+    const task = defineTask("nothing-ready", async () => undefined);
+    const queue = createQueue({ pool, tasks: [task] });
+    // Ready jobs of another queue and task only.
+    const other = defineTask("elsewhere", async () => undefined, { queue: "other" });
+    await createQueue({ pool, tasks: [other] }).add(other, {});
+    await queue.add(task, {}, { runAt: new Date(Date.now() + 3_600_000) });
+    const holder = await pool.connect();
+    try {
+      await holder.query("begin");
+      await holder.query("select pg_advisory_xact_lock(1868722539, 2)");
+      const claimed = await claimJobs(pool, {
+        worker: "W",
+        queues: ["default"],
+        tasks: [task.name],
+        limit: 10,
+        leaseMs: 30_000,
+        prepared: false,
+      });
+      assert.deepEqual(claimed, []);
+      await holder.query("commit");
+    } finally {
+      holder.release();
+    }
+  });
+});
