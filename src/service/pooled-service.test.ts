@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import pg from "pg";
 import { PGBOUNCER_MISSING, startPgbouncer, type Pgbouncer } from "../../test/pgbouncer.js";
+import { createBackupAdmin } from "../backup/index.js";
 import { OpskitError } from "../errors.js";
 import { defineTask } from "../jobs/index.js";
 import { waitUntil, withTestDb } from "../testing/index.js";
@@ -229,6 +233,57 @@ test(
       assert.match(down.message, /^OPSKIT_DATABASE_DIRECT_URL: /);
       assert.ok(!down.message.includes(password), down.message);
       assert.ok(!logs.lines.some((l) => l.includes(password)), "no password in the logs");
+    });
+  },
+);
+
+test(
+  "a scheduled backup's job, in role worker behind the transaction pooler, dumps through the direct URL",
+  { skip: PGBOUNCER_MISSING },
+  async () => {
+    await withBouncer(async ({ direct, url, bouncer }) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), "opskit-pooled-backup-"));
+      await direct.query("create table pastries (id int primary key, name text)");
+      await direct.query("insert into pastries values (1, 'croissant'), (2, 'eclair')");
+      const service = await startService({
+        name: "svc",
+        version: "1.0.0",
+        env: env(bouncer.url, "worker", {
+          OPSKIT_DATABASE_DIRECT_URL: url,
+          OPSKIT_BACKUP_DIR: dir,
+          OPSKIT_JOBS_POLL_INTERVAL: "100ms",
+          LOG_LEVEL: "silent",
+        }),
+      });
+      // One of pgbouncer's two server connections stays in another client's transaction:
+      // the worker's pool has the other, and the backup's snapshot transaction and pg_dump
+      // must take none (through the pooler, the snapshot would hold the last one and
+      // pg_dump would wait for it, with the worker's heartbeats behind them).
+      const holder = new pg.Client({ connectionString: bouncer.url });
+      await holder.connect();
+      await holder.query("begin");
+      await holder.query("select 1");
+      try {
+        const backup = await service.queue.add("opskit.backup.create", {});
+        await waitUntil(async () => {
+          const state = (await service.queue.get(backup.id))?.state;
+          if (state === "dead") throw new Error("the backup job died");
+          return state === "completed";
+        }, "the backup job completed");
+        const admin = createBackupAdmin({ db: service.pool, directory: dir });
+        assert.equal((await admin.listBackups()).length, 1);
+        const verified = await admin.verify();
+        assert.ok(
+          verified.checks.every((c) => c.ok),
+          JSON.stringify(verified.checks),
+        );
+        assert.equal(verified.backup.manifest.tables["public.pastries"], 2);
+      } finally {
+        await holder.query("rollback");
+        await holder.end();
+        assert.equal(await service.stop(), true);
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   },
 );
