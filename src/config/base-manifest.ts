@@ -185,7 +185,7 @@ export const baseManifest = defineManifest({
     OPSKIT_JOBS_LISTEN: v.bool({
       default: true,
       description:
-        "Wake workers with LISTEN/NOTIFY; false polls only (through a transaction-mode pooler).",
+        "Wake workers with LISTEN/NOTIFY (on OPSKIT_DATABASE_DIRECT_URL when set); false polls only.",
       example: "false",
     }),
     OPSKIT_JOBS_HISTORY_RETENTION: v.duration({
