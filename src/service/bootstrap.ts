@@ -67,15 +67,13 @@ export async function bootstrap<M extends Manifest>(
       },
       "database reachable",
     );
-    // An embedded server has no pooler in front of it.
-    session = database.embedded
-      ? { sessionUrl: database.url, preparedStatements: true }
-      : await resolveSessionDatabase({
-          databaseUrl: database.url,
-          directUrl: config.OPSKIT_DATABASE_DIRECT_URL,
-          role,
-          log: startupLog,
-        });
+    session = await resolveSessionDatabase({
+      databaseUrl: database.url,
+      directUrl: config.OPSKIT_DATABASE_DIRECT_URL,
+      embedded: database.embedded !== undefined,
+      role,
+      log: startupLog,
+    });
   } catch (error) {
     await database.embedded?.stop().catch(() => undefined);
     throw error;

@@ -9,7 +9,9 @@ import { createBackupAdmin } from "../backup/index.js";
 import { OpskitError } from "../errors.js";
 import { defineTask } from "../jobs/index.js";
 import { waitUntil, withTestDb } from "../testing/index.js";
+import { createLogger } from "../log/index.js";
 import { startService } from "./create-service.js";
+import { resolveSessionDatabase } from "./session-database.js";
 
 // The service's roles through a real pgbouncer in transaction mode (two
 // server connections), with OPSKIT_DATABASE_DIRECT_URL for the work that
@@ -287,3 +289,21 @@ test(
     });
   },
 );
+
+test("a direct URL without DATABASE_URL (an embedded Postgres) is refused, its value not shown", async () => {
+  const secret = "Dir3ctS3cret-42";
+  const refused = await resolveSessionDatabase({
+    databaseUrl: "postgres://postgres:embedded@127.0.0.1:1/svc",
+    directUrl: `postgres://app:${secret}@db.internal:5432/app`,
+    embedded: true,
+    role: "worker",
+    log: createLogger({ level: "silent" }),
+  }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  assert.ok(refused instanceof OpskitError, String(refused));
+  assert.equal(refused.code, "CONFIG_INVALID");
+  assert.match(refused.message, /OPSKIT_DATABASE_DIRECT_URL/);
+  assert.ok(!JSON.stringify(refused.details).includes(secret));
+});

@@ -25,10 +25,22 @@ export interface SessionDatabase {
 export async function resolveSessionDatabase(options: {
   databaseUrl: string;
   directUrl: string | undefined;
+  /** The service started its own Postgres (DATABASE_URL unset): no pooler, nothing to probe. */
+  embedded: boolean;
   role: Role;
   log: Logger;
 }): Promise<SessionDatabase> {
   const { databaseUrl, directUrl, role, log } = options;
+  if (options.embedded) {
+    if (directUrl !== undefined) {
+      // Otherwise the direct URL would be ignored for a database nobody meant.
+      throw directUrlInvalid(
+        "is set but DATABASE_URL is not (the service would start an embedded Postgres)",
+        "set DATABASE_URL too, or unset it.",
+      );
+    }
+    return { sessionUrl: databaseUrl, preparedStatements: true };
+  }
   const pooler = await probePoolerMode(databaseUrl);
   const transaction = pooler.mode === "transaction";
   log.info(
@@ -74,21 +86,10 @@ async function checkDirectUrl(databaseUrl: string, directUrl: string, role: Role
     }),
   ]);
   if (main.database !== direct.database) {
-    const detail = `reaches database "${direct.database}" at ${target}; DATABASE_URL reaches "${main.database}"`;
-    throw configError({
-      missing: [],
-      invalid: [
-        {
-          name: DIRECT,
-          expected: "a direct (session) connection to the same database as DATABASE_URL",
-          type: "url",
-          secret: true,
-          detail,
-          message: `${DIRECT} ${detail}: point it at the same database, past the pooler.`,
-        },
-      ],
-      unknown: [],
-    });
+    throw directUrlInvalid(
+      `reaches database "${direct.database}" at ${target}; DATABASE_URL reaches "${main.database}"`,
+      "point it at the same database, past the pooler.",
+    );
   }
   const probe = await probePoolerMode(directUrl);
   if (probe.mode === "transaction") {
@@ -100,4 +101,22 @@ async function checkDirectUrl(databaseUrl: string, directUrl: string, role: Role
       { details: { role, evidence: probe.evidence, variable: DIRECT } },
     );
   }
+}
+
+/** `CONFIG_INVALID` with the report of one invalid variable (exit 2, the value never shown). */
+function directUrlInvalid(detail: string, fix: string) {
+  return configError({
+    missing: [],
+    invalid: [
+      {
+        name: DIRECT,
+        expected: "a direct (session) connection to the same database as DATABASE_URL",
+        type: "url",
+        secret: true,
+        detail,
+        message: `${DIRECT} ${detail}: ${fix}`,
+      },
+    ],
+    unknown: [],
+  });
 }
