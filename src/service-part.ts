@@ -46,6 +46,18 @@ export interface PartContext<C = unknown> {
   pool: Pool;
   /** The database's connection string (for work that needs its own session: migrations). */
   databaseUrl: string;
+  /**
+   * A connection string with one server session per connection, for what
+   * needs a session (LISTEN, session advisory locks, migrations, pg_dump,
+   * logical replication): `OPSKIT_DATABASE_DIRECT_URL` when set, otherwise
+   * `databaseUrl`. Differs from `databaseUrl` only when a direct URL is given.
+   */
+  sessionUrl: string;
+  /**
+   * Named prepared statements on `pool`: false when `databaseUrl` goes
+   * through a transaction-mode pooler (which does not keep them per session).
+   */
+  preparedStatements: boolean;
   health: Health;
   metrics: Metrics;
   role: Role;

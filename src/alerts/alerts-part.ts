@@ -82,7 +82,8 @@ export function alertsPart(options: AlertsPartOptions = {}): ServicePart {
     start(ctx) {
       const evaluator = startAlertEvaluator({
         pool: ctx.pool,
-        databaseUrl: ctx.databaseUrl,
+        // The leader lock is a session advisory lock: past any transaction-mode pooler.
+        databaseUrl: ctx.sessionUrl,
         rules,
         notifiers,
         intervalMs: options.intervalMs ?? ctx.config.OPSKIT_ALERTS_EVALUATION_INTERVAL,

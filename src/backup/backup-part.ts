@@ -55,7 +55,8 @@ export function backupPart<C>(
           const id = saved?.id ?? newBackupId();
           if (!saved) await job.checkpoint({ id });
           const manifest = await createBackup({
-            databaseUrl: ctx.databaseUrl,
+            // pg_dump's settings and snapshot live in its session: past any transaction-mode pooler.
+            databaseUrl: ctx.sessionUrl,
             directory,
             id,
             signal: job.signal,

@@ -22,6 +22,22 @@ export function databaseUrl(values: DatabaseValues): string {
   return url;
 }
 
+/**
+ * For commands whose work needs one server session (the migration lock,
+ * pg_dump): `--database-url`, else OPSKIT_DATABASE_DIRECT_URL (the direct
+ * connection past a transaction-mode pooler in DATABASE_URL), else
+ * DATABASE_URL; a usage error (exit 2) when none is set.
+ */
+export function sessionDatabaseUrl(values: DatabaseValues): string {
+  const url =
+    values["database-url"] ?? process.env.OPSKIT_DATABASE_DIRECT_URL ?? process.env.DATABASE_URL;
+  if (!url)
+    throw new UsageError(
+      "Give --database-url URL or set OPSKIT_DATABASE_DIRECT_URL or DATABASE_URL.",
+    );
+  return url;
+}
+
 /** Runs `fn` on a small pool to the command's database, always closing it. */
 export async function withCliPool<T>(
   values: DatabaseValues,

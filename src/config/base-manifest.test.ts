@@ -12,6 +12,7 @@ test("the base manifest's defaults with an empty environment", () => {
     { ...result.config },
     {
       DATABASE_URL: undefined,
+      OPSKIT_DATABASE_DIRECT_URL: undefined,
       PORT: 3000,
       HOST: "0.0.0.0",
       NODE_ENV: "development",

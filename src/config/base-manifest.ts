@@ -79,6 +79,14 @@ export const baseManifest = defineManifest({
         "PostgreSQL connection URL. When unset, the service starts an embedded Postgres in OPSKIT_DATA_DIR.",
       example: "postgres://app:secret@db.internal:5432/app",
     }),
+    OPSKIT_DATABASE_DIRECT_URL: v.url({
+      protocols: ["postgres", "postgresql"],
+      optional: true,
+      secret: true,
+      description:
+        "A direct (session) connection to the same database, past a transaction-mode pooler in DATABASE_URL: LISTEN, the alerts leader lock, migrations, backups and the outbox's logical relay use it (docs/scaling.md).",
+      example: "postgres://app:secret@db.internal:5432/app",
+    }),
     PORT: v.port({
       default: 3000,
       description: "TCP port of the HTTP server (API, probes, metrics).",
@@ -177,7 +185,7 @@ export const baseManifest = defineManifest({
     OPSKIT_JOBS_LISTEN: v.bool({
       default: true,
       description:
-        "Wake workers with LISTEN/NOTIFY; false polls only (through a transaction-mode pooler).",
+        "Wake workers with LISTEN/NOTIFY (on OPSKIT_DATABASE_DIRECT_URL when set); false polls only.",
       example: "false",
     }),
     OPSKIT_JOBS_HISTORY_RETENTION: v.duration({

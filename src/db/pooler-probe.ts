@@ -171,7 +171,8 @@ export async function assertSessionPooling(
       `The ${role} role cannot run through a transaction-mode pooler at ${describeConnectionTarget(url)} ` +
         `(${result.evidence.join("; ")}). Session advisory locks and FOR UPDATE across statements need ` +
         "one server session per connection. Give the migrate and worker roles a direct connection or a " +
-        "session-mode pool (pgbouncer pool_mode = session); the api role may keep the transaction pooler.",
+        "session-mode pool (pgbouncer pool_mode = session; a service: OPSKIT_DATABASE_DIRECT_URL); " +
+        "the api role may keep the transaction pooler.",
       { details: { role, evidence: result.evidence } },
     );
   }

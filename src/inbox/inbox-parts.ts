@@ -50,7 +50,8 @@ export function inboxParts<C>(
         registry: ctx.metrics.registry,
         sources: spec.sources,
         ...(spec.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: spec.storeTimeoutMs }),
-        ...(spec.writer === undefined ? {} : { writer: spec.writer }),
+        // Off through a transaction-mode pooler, unless the service says otherwise.
+        writer: { preparedStatements: ctx.preparedStatements, ...spec.writer },
       });
       return { tasks: inbox.tasks };
     },

@@ -18,10 +18,10 @@ interface ListenConnection {
  * long as it listens, which a transaction-mode pooler does not keep, so a
  * worker whose pool goes through one listens on a direct connection.
  */
-async function connectDirect(url: string): Promise<ListenConnection> {
+async function connectDirect(url: string, applicationName: string): Promise<ListenConnection> {
   const client = new pg.Client({
     connectionString: url,
-    application_name: "opskit-jobs-listener",
+    application_name: applicationName,
     keepAlive: true,
   });
   // Until the listener attaches its own handler: a failed connect must not crash the process.
@@ -48,6 +48,8 @@ export function listenForNotifications(options: {
   pool: Pool;
   /** Listen on a connection of its own to this URL instead of a pool connection. */
   url?: string | undefined;
+  /** pg_stat_activity's application_name of that connection; default "opskit-jobs-listener". */
+  applicationName?: string;
   channels: string[];
   onNotification: (channel: string, payload: string) => void;
   log: Logger;
@@ -59,7 +61,8 @@ export function listenForNotifications(options: {
 
   const onMessage = (msg: Notification) => options.onNotification(msg.channel, msg.payload ?? "");
   const open = async (): Promise<ListenConnection> => {
-    if (options.url !== undefined) return connectDirect(options.url);
+    if (options.url !== undefined)
+      return connectDirect(options.url, options.applicationName ?? "opskit-jobs-listener");
     const c = await options.pool.connect();
     return { client: c, release: (error) => c.release(error) };
   };

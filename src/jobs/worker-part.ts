@@ -14,6 +14,8 @@ export interface WorkerPartOptions {
  * Roles `worker` and `all`: runs the queue's worker over every declared task
  * (none declared, no worker). Its heartbeat joins readiness, late schedules
  * warn in /health, and its stop drains it (after HTTP, within the budget).
+ * With a direct URL (`ctx.sessionUrl`) it LISTENs on a connection of its own
+ * there, so the pool may go through a transaction-mode pooler.
  */
 export function workerPart(options: () => WorkerPartOptions = () => ({})): ServicePart {
   return {
@@ -28,6 +30,8 @@ export function workerPart(options: () => WorkerPartOptions = () => ({})): Servi
         leaseMs: config.OPSKIT_JOBS_LEASE,
         pollIntervalMs: config.OPSKIT_JOBS_POLL_INTERVAL,
         listen: config.OPSKIT_JOBS_LISTEN,
+        // A direct URL (OPSKIT_DATABASE_DIRECT_URL): LISTEN on a connection of its own there.
+        ...(ctx.sessionUrl === ctx.databaseUrl ? {} : { listenUrl: ctx.sessionUrl }),
         ...(o.queues ? { queues: o.queues } : {}),
       });
       ctx.health.addCheck(workerHeartbeatCheck(worker));

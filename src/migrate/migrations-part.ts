@@ -16,7 +16,8 @@ export function migrationsPart(): ServicePart {
     async start(ctx) {
       const log = ctx.log.child({ category: "migrate" });
       const outcome = await migrate({
-        connectionString: ctx.databaseUrl,
+        // The runner's lock is a session advisory lock: past any transaction-mode pooler.
+        connectionString: ctx.sessionUrl,
         sources: [...ctx.migrations],
         onStaleLockTerminated: (holder) =>
           log.warn({ holder }, "terminated a stale migration runner session holding the lock"),

@@ -69,9 +69,11 @@ export interface Outbox {
   /**
    * Starts the relay loop: woken by NOTIFY on its own connection (when
    * `listen` is given a pool to hold one on) and every `pollIntervalMs`.
-   * Any number of processes may run it: one relays at a time.
+   * Any number of processes may run it: one relays at a time. `listenUrl`:
+   * LISTEN on a connection of its own to this URL (a direct one, when the
+   * pool goes through a transaction-mode pooler) instead of a pool connection.
    */
-  startRelay(options?: { listen?: boolean }): Relay;
+  startRelay(options?: { listen?: boolean; listenUrl?: string }): Relay;
 }
 
 /**
@@ -170,6 +172,8 @@ export function createOutbox(options: CreateOutboxOptions): Outbox {
       if (o.listen ?? true) {
         listener = listenForNotifications({
           pool,
+          url: o.listenUrl,
+          applicationName: "opskit-outbox-listener",
           channels: ["opskit_outbox"],
           onNotification: wake,
           log,

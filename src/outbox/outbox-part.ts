@@ -48,6 +48,10 @@ export function outboxParts<C>(
       const { endpoints: _e, retentionMs: _r, retentionIntervalMs: _i, ...options } = spec;
       outbox = createOutbox({
         ...options,
+        // A replication connection never goes through a pooler: the session URL unless given one.
+        ...(options.relay?.source === "logical"
+          ? { relay: { connectionString: ctx.sessionUrl, ...options.relay } }
+          : {}),
         pool: ctx.pool,
         log: ctx.log,
         registry: ctx.metrics.registry,
@@ -62,7 +66,10 @@ export function outboxParts<C>(
         await outbox.admin.upsertEndpoint(endpoint);
         log.info({ endpoint: endpoint.name }, "outbox endpoint configured");
       }
-      const relay = outbox.startRelay();
+      // A direct URL (OPSKIT_DATABASE_DIRECT_URL): the relay LISTENs on a connection of its own there.
+      const relay = outbox.startRelay(
+        ctx.sessionUrl === ctx.databaseUrl ? {} : { listenUrl: ctx.sessionUrl },
+      );
       const admin = outbox.admin;
       const retentionMs = spec.retentionMs ?? 7 * 86_400_000;
       const retention = startPeriodicTask({

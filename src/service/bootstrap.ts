@@ -7,17 +7,13 @@ import {
   type ConfigOf,
   type Manifest,
 } from "../config/index.js";
-import {
-  assertSessionPooling,
-  checkDatabase,
-  createPool,
-  describeConnectionTarget,
-} from "../db/index.js";
+import { checkDatabase, createPool, describeConnectionTarget } from "../db/index.js";
 import { createHealth, postgresCheck } from "../health/index.js";
 import { createLogger } from "../log/index.js";
 import { createMetrics } from "../metrics/index.js";
 import type { PartContext } from "../service-part.js";
 import { resolveDatabase, type ServiceDatabase } from "./database.js";
+import { resolveSessionDatabase, type SessionDatabase } from "./session-database.js";
 
 /** What the bootstrap needs of the service's options. */
 export interface BootstrapOptions<M extends Manifest> {
@@ -30,8 +26,9 @@ export interface BootstrapOptions<M extends Manifest> {
 }
 
 /**
- * Config → log → database (embedded when `DATABASE_URL` is unset; reachable,
- * and behind no transaction-mode pooler unless role api) → pool, health (with
+ * Config → log → database (embedded when `DATABASE_URL` is unset; reachable;
+ * behind a transaction-mode pooler only for role api or with
+ * `OPSKIT_DATABASE_DIRECT_URL` for session work) → pool, health (with
  * the database check) and metrics: what every part is declared with. A bad
  * config throws `CONFIG_INVALID` with the whole report; an unreachable
  * database stops the embedded server it started before throwing.
@@ -59,6 +56,7 @@ export async function bootstrap<M extends Manifest>(
     database: options.name,
     log,
   });
+  let session: SessionDatabase;
   try {
     const info = await checkDatabase(database.url);
     startupLog.info(
@@ -69,7 +67,13 @@ export async function bootstrap<M extends Manifest>(
       },
       "database reachable",
     );
-    if (role !== "api") await assertSessionPooling(database.url, role);
+    session = await resolveSessionDatabase({
+      databaseUrl: database.url,
+      directUrl: config.OPSKIT_DATABASE_DIRECT_URL,
+      embedded: database.embedded !== undefined,
+      role,
+      log: startupLog,
+    });
   } catch (error) {
     await database.embedded?.stop().catch(() => undefined);
     throw error;
@@ -97,6 +101,8 @@ export async function bootstrap<M extends Manifest>(
     log,
     pool,
     databaseUrl: database.url,
+    sessionUrl: session.sessionUrl,
+    preparedStatements: session.preparedStatements,
     health,
     metrics,
     role,

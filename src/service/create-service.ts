@@ -80,6 +80,7 @@ export async function startService<M extends Manifest>(
       log: base.log,
       registry: base.metrics.registry,
       historyRetentionMs: base.config.OPSKIT_JOBS_HISTORY_RETENTION,
+      preparedStatements: base.preparedStatements,
     });
     for (const check of declared.checks) base.health.addCheck(check);
     const http = httpPart(declared, { listen: options.listen ?? true, reporting });

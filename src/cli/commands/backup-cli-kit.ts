@@ -3,14 +3,14 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { CheckResult, DrillChecks, DrillReceipt } from "../../backup/index.js";
 import { EXIT, UsageError, type Output } from "../cli-error.js";
+import { sessionDatabaseUrl } from "../command-kit.js";
 
 export const json = { json: { type: "boolean" } } as const;
 export const source = { "database-url": { type: "string" } } as const;
 
+/** The database to dump or drill: a session of its own (pg_dump), so the direct URL first. */
 export function sourceUrl(values: { "database-url"?: string | undefined }): string {
-  const url = values["database-url"] ?? process.env.DATABASE_URL;
-  if (!url) throw new UsageError("Give --database-url URL or set DATABASE_URL.");
-  return url;
+  return sessionDatabaseUrl(values);
 }
 
 export function required(value: string | undefined, flag: string): string {

@@ -83,17 +83,45 @@ async function checkDatabaseFindings(url: string, dir: string | undefined, findi
     findings.push({ check: "database", status: "fail", detail: (error as Error).message });
     return;
   }
-  const pooler = await probePoolerMode(url);
-  findings.push({
-    check: "pooler",
-    status: pooler.mode === "transaction" ? "fail" : pooler.mode === "unknown" ? "warn" : "ok",
-    detail:
-      pooler.mode === "transaction"
-        ? "transaction-mode pooling: the migrate and worker roles need session semantics (direct or session pooling)"
-        : `${pooler.mode} semantics`,
-  });
+  findings.push(await poolerFinding(url));
   await migrationFindings(url, dir, findings);
   await jobFindings(url, findings);
+}
+
+/**
+ * The pooler in front of `url`: transaction-mode pooling is fine for the
+ * pool when OPSKIT_DATABASE_DIRECT_URL gives the session work a direct
+ * connection (itself checked), and a failure otherwise.
+ */
+async function poolerFinding(url: string): Promise<Finding> {
+  const pooler = await probePoolerMode(url);
+  if (pooler.mode !== "transaction") {
+    return {
+      check: "pooler",
+      status: pooler.mode === "unknown" ? "warn" : "ok",
+      detail: `${pooler.mode} semantics`,
+    };
+  }
+  const directUrl = process.env.OPSKIT_DATABASE_DIRECT_URL;
+  if (!directUrl || directUrl === url) {
+    return {
+      check: "pooler",
+      status: "fail",
+      detail:
+        "transaction-mode pooling: the migrate and worker roles need a session for LISTEN and their locks; " +
+        "set OPSKIT_DATABASE_DIRECT_URL to a direct connection (or use session pooling)",
+    };
+  }
+  const direct = await probePoolerMode(directUrl);
+  const target = describeConnectionTarget(directUrl);
+  return {
+    check: "pooler",
+    status: direct.mode === "transaction" ? "fail" : direct.mode === "unknown" ? "warn" : "ok",
+    detail:
+      direct.mode === "transaction"
+        ? `transaction-mode pooling, and OPSKIT_DATABASE_DIRECT_URL (${target}) goes through one too: point it at Postgres itself`
+        : `transaction-mode pooling; session work goes to OPSKIT_DATABASE_DIRECT_URL (${target}): ${direct.mode} semantics`,
+  };
 }
 
 /** The queue's health, when the database has the toolkit's job tables. */

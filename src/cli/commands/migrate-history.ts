@@ -2,7 +2,7 @@ import { baselineMigrations, newMigration, resolveMigration } from "../../migrat
 import { describeConnectionTarget } from "../../db/index.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
-import { databaseOptions as connection, databaseUrl } from "../command-kit.js";
+import { databaseOptions as connection, sessionDatabaseUrl } from "../command-kit.js";
 import { migrationSources } from "./migrate.js";
 
 const withDir = { ...connection, dir: { type: "string" } } as const;
@@ -57,7 +57,7 @@ resolve\` would), with the audit row, in one transaction.`,
     if ((rolledBack === undefined) === (applied === undefined))
       throw new UsageError("Give one of --rolled-back NAME or --applied NAME.");
     const resolved = await resolveMigration({
-      connectionString: databaseUrl(values),
+      connectionString: sessionDatabaseUrl(values),
       sources: migrationSources(values.dir),
       name: (rolledBack ?? applied)!,
       as: rolledBack !== undefined ? "rolled-back" : "applied",
@@ -99,7 +99,7 @@ only compares.`,
       throw new UsageError("--database-url URL is required (the database to record).");
     if (values.force !== undefined && !values.force.trim())
       throw new UsageError("--force needs a REASON (kept in the audit log).");
-    const url = databaseUrl(values);
+    const url = sessionDatabaseUrl(values);
     const sources = migrationSources(values.dir);
     const compareOnly = !values.yes;
     const report = await baselineMigrations({

@@ -13,7 +13,11 @@ import {
 import { describeConnectionTarget } from "../../db/index.js";
 import { parse } from "../args.js";
 import { EXIT, UsageError, type Command } from "../cli-error.js";
-import { databaseOptions as connection, databaseUrl, parseDurationFlag } from "../command-kit.js";
+import {
+  databaseOptions as connection,
+  sessionDatabaseUrl,
+  parseDurationFlag,
+} from "../command-kit.js";
 
 const withDir = { ...connection, dir: { type: "string" } } as const;
 
@@ -46,7 +50,7 @@ session older than --stale-lock is terminated and audited.`,
       "stale-lock": { type: "string" },
       "allow-out-of-order": { type: "boolean" },
     });
-    const url = databaseUrl(values);
+    const url = sessionDatabaseUrl(values);
     const lockWaitMs = parseDurationFlag(values["lock-wait"], "--lock-wait");
     const staleLockMs = parseDurationFlag(values["stale-lock"], "--stale-lock");
     const outcome = await migrate({
@@ -103,7 +107,7 @@ version).`,
   async run(args, io) {
     const { values } = parse(args, withDir);
     const status = await migrationStatus({
-      connectionString: databaseUrl(values),
+      connectionString: sessionDatabaseUrl(values),
       sources: migrationSources(values.dir),
     });
     const pending = status.files.filter(
@@ -175,7 +179,7 @@ and both checksums. A real change belongs in a new migration instead.`,
     if (!values.reason?.trim())
       throw new UsageError("--reason TEXT is required (kept in the audit log).");
     const accepted = await acceptChecksum({
-      connectionString: databaseUrl(values),
+      connectionString: sessionDatabaseUrl(values),
       sources: migrationSources(values.dir),
       name,
       reason: values.reason,
@@ -204,7 +208,10 @@ how to clear it. Exit 0 when the lock is free or was freed, 1 otherwise.`,
     const staleSeconds = Number(values.stale);
     if (!Number.isFinite(staleSeconds) || staleSeconds < 0)
       throw new UsageError("--stale expects a number of seconds.");
-    const outcome = await unlockMigrations({ connectionString: databaseUrl(values), staleSeconds });
+    const outcome = await unlockMigrations({
+      connectionString: sessionDatabaseUrl(values),
+      staleSeconds,
+    });
     if (values.json) io.out(JSON.stringify(outcome));
     else {
       if (outcome.holder)
@@ -248,7 +255,7 @@ Exit 0 when everything would apply cleanly, 1 otherwise.`,
     const { values } = parse(args, { ...withDir, "allow-out-of-order": { type: "boolean" } });
     if (!values["database-url"])
       throw new UsageError("--database-url URL is required (the target to rehearse on).");
-    const url = databaseUrl(values);
+    const url = sessionDatabaseUrl(values);
     const report = await dryRunMigrations({
       connectionString: url,
       sources: migrationSources(values.dir),
