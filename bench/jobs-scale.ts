@@ -2,7 +2,7 @@
  * `npm run bench -- jobs-scale [--quick]`: the job queue past one quiet
  * process (docs/scaling.md), on one embedded Postgres 15 with durable
  * settings (fsync and synchronous_commit on) and max_connections 100, each
- * part in its own database. `JOBS_SCALE_PARTS=throughput,handlers,ceiling,burst,processes`
+ * part in its own database. `JOBS_SCALE_PARTS=throughput,handlers,ceiling,claimers,burst,processes`
  * picks parts (default all). Every figure is the median of interleaved
  * rounds; the 1-minute load average is recorded beside each.
  *
@@ -14,6 +14,9 @@
  *   the same concurrency (the handlers' own cost).
  * - ceiling: the claim and completion statements opskit sends, run by
  *   pgbench (no Node), against opskit's worker on the same backlog.
+ * - claimers: the same claim and completion statements from 1, 4, 16 and 32
+ *   pgbench clients, with claims in turns (0013) and in parallel (the claim
+ *   as 0012 defined it): what many claimers cost Postgres alone.
  * - burst: 10k/50k/200k jobs into a table analyzed while empty, then a
  *   worker; the same with fresh statistics; and a worker already running
  *   while the burst lands. The claim with its fixed plan (0012) beside the
@@ -27,7 +30,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -87,6 +90,72 @@ function spin(ms: number): void {
   }
 }
 
+/** Runs `script` with pgbench (prepared statements, `clients` clients, `transactions` each); the elapsed ms. */
+function pgbench(url: string, script: string, clients: number, transactions: number): number {
+  const target = new URL(url);
+  const started = performance.now();
+  const run = spawnSync(
+    "pgbench",
+    [
+      "-n",
+      "-M",
+      "prepared",
+      "-f",
+      script,
+      "-c",
+      String(clients),
+      "-j",
+      "2",
+      "-t",
+      String(transactions),
+      "-h",
+      target.hostname,
+      "-p",
+      target.port,
+      "-U",
+      decodeURIComponent(target.username),
+      decodeURIComponent(target.pathname.slice(1)),
+    ],
+    { env: { ...process.env, PGPASSWORD: decodeURIComponent(target.password) }, encoding: "utf8" },
+  );
+  const elapsed = performance.now() - started;
+  if (run.status !== 0) throw new Error(`pgbench failed: ${run.stderr}`);
+  return elapsed;
+}
+
+/** A claim of `batch` and the worker's completion statement for it, as a pgbench script. */
+async function writeClaimScript(file: string, batch: number): Promise<void> {
+  // The statement the worker sends for a batch of completed jobs, its parameters as pgbench variables.
+  const completeText = COMPLETE_SQL.replace("$1::bigint[]", ":ids::bigint[]")
+    .replace("$2::integer[]", ":att::integer[]")
+    .replace("$3::float8[]", ":st::float8[]")
+    .replace("$4::text", "('pgbench-' || :client_id)")
+    .replace("$5::boolean", "true");
+  await writeFile(
+    file,
+    `select array_agg(id)::text as ids, array_agg(attempts)::text as att,
+  array_agg(extract(epoch from now()) * 1000)::text as st
+  from opskit.claim_jobs('pgbench-' || :client_id, '{default}', '{noop}', ${batch}, 30000) \\gset
+${completeText.replaceAll("\n", " ")};
+`,
+  );
+}
+
+/** Empties the queue and adds `count` no-op jobs, then analyzes. */
+async function fillJobs(pool: Pool, count: number): Promise<void> {
+  const noop = defineTask("noop", () => undefined);
+  const queue = createQueue({ pool, tasks: [noop] });
+  await pool.query("delete from opskit.jobs");
+  await pool.query("truncate opskit.job_history");
+  await pool.query("vacuum analyze opskit.jobs");
+  for (let i = 0; i < count; i += 10_000) {
+    await queue.addMany(
+      Array.from({ length: Math.min(10_000, count - i) }, () => ({ task: noop, payload: {} })),
+    );
+  }
+  await pool.query("analyze opskit.jobs");
+}
+
 /**
  * Runs `n` jobs of an already filled queue; jobs/s from the worker's start to
  * the nth job, or what it handled within `limitMs` (the slow anchors).
@@ -135,7 +204,9 @@ const summarize = (samples: Samples) =>
 
 const jobsScale: Benchmark = async ({ quick }) => {
   const parts = new Set(
-    (process.env.JOBS_SCALE_PARTS ?? "throughput,handlers,ceiling,burst,processes").split(","),
+    (process.env.JOBS_SCALE_PARTS ?? "throughput,handlers,ceiling,claimers,burst,processes").split(
+      ",",
+    ),
   );
   const rounds = quick ? 2 : 3;
   const tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-bench-jobs-scale-"));
@@ -315,75 +386,16 @@ const jobsScale: Benchmark = async ({ quick }) => {
       await migrated(url);
       const pool = createPool({ connectionString: url, max: 10 });
       closers.push(() => pool.end());
-      const noop = defineTask("noop", () => undefined);
-      const queue = createQueue({ pool, tasks: [noop] });
-      const fill = async (count: number) => {
-        await pool.query("delete from opskit.jobs");
-        await pool.query("truncate opskit.job_history");
-        await pool.query("vacuum analyze opskit.jobs");
-        for (let i = 0; i < count; i += 10_000) {
-          await queue.addMany(
-            Array.from({ length: Math.min(10_000, count - i) }, () => ({
-              task: noop,
-              payload: {},
-            })),
-          );
-        }
-        await pool.query("analyze opskit.jobs");
-      };
       const batch = 200;
       const script = path.join(tmp, "claim-settle.sql");
-      // The statement the worker sends for a batch of completed jobs, its parameters as pgbench variables.
-      const completeText = COMPLETE_SQL.replace("$1::bigint[]", ":ids::bigint[]")
-        .replace("$2::integer[]", ":att::integer[]")
-        .replace("$3::float8[]", ":st::float8[]")
-        .replace("$4::text", "('pgbench-' || :client_id)")
-        .replace("$5::boolean", "true");
-      await writeFile(
-        script,
-        `select array_agg(id)::text as ids, array_agg(attempts)::text as att,
-  array_agg(extract(epoch from now()) * 1000)::text as st
-  from opskit.claim_jobs('pgbench-' || :client_id, '{default}', '{noop}', ${batch}, 30000) \\gset
-${completeText.replaceAll("\n", " ")};
-`,
-      );
+      await writeClaimScript(script, batch);
       const samples: Samples = new Map();
       const clients = 4;
-      const target = new URL(url);
       for (let r = 0; r < rounds; r++) {
         console.error(`ceiling round ${r + 1}`);
-        await fill(n + clients * batch * 2);
+        await fillJobs(pool, n + clients * batch * 2);
         const transactions = Math.floor(n / (clients * batch));
-        const started = performance.now();
-        const run = spawnSync(
-          "pgbench",
-          [
-            "-n",
-            "-M",
-            "prepared",
-            "-f",
-            script,
-            "-c",
-            String(clients),
-            "-j",
-            "2",
-            "-t",
-            String(transactions),
-            "-h",
-            target.hostname,
-            "-p",
-            target.port,
-            "-U",
-            decodeURIComponent(target.username),
-            "ceiling",
-          ],
-          {
-            env: { ...process.env, PGPASSWORD: decodeURIComponent(target.password) },
-            encoding: "utf8",
-          },
-        );
-        const elapsed = performance.now() - started;
-        if (run.status !== 0) throw new Error(`pgbench failed: ${run.stderr}`);
+        const elapsed = pgbench(url, script, clients, transactions);
         const { rows } = await pool.query<{ n: number }>(
           "select count(*)::int as n from opskit.job_history",
         );
@@ -393,7 +405,7 @@ ${completeText.replaceAll("\n", " ")};
           );
         record(samples, "pgbench", (rows[0]!.n / elapsed) * 1000);
 
-        await fill(n);
+        await fillJobs(pool, n);
         let done = 0;
         let finish!: () => void;
         const all = new Promise<void>((res) => (finish = res));
@@ -415,6 +427,55 @@ ${completeText.replaceAll("\n", " ")};
       );
       for (const key of ["pgbench", "opskit_worker"])
         table.push({ part: "ceiling", case: key, "quiet jobs/s": t[key]?.median ?? NaN });
+    }
+
+    // ---- claimers: the same statements from 1 to 32 pgbench clients, in turns or in parallel ---
+    if (parts.has("claimers")) {
+      const batch = 200;
+      const counts = [1, 4, 16, 32];
+      const n = quick ? 64_000 : 128_000; // a multiple of 32 clients × 200
+      const script = path.join(tmp, "claimers.sql");
+      await writeClaimScript(script, batch);
+      // "parallel": the claim as 0012 defined it, before claims took turns (0013).
+      const claim0012 = (
+        await readFile(path.join(toolkitMigrationsDir, "0012_jobs_claim_plan.sql"), "utf8")
+      ).replace("create function", "create or replace function");
+      const variants = new Map<string, { url: string; pool: Pool }>();
+      for (const variant of ["turns", "parallel"]) {
+        const url = await createDb(`claimers_${variant}`);
+        await migrated(url);
+        const pool = createPool({ connectionString: url, max: 4 });
+        closers.push(() => pool.end());
+        if (variant === "parallel") await pool.query(claim0012);
+        variants.set(variant, { url, pool });
+      }
+      const samples: Samples = new Map();
+      for (let r = 0; r < rounds; r++) {
+        for (const clients of counts) {
+          for (const [variant, { url, pool }] of variants) {
+            console.error(`claimers round ${r + 1}: ${clients} × ${variant}`);
+            await fillJobs(pool, n);
+            const elapsed = pgbench(url, script, clients, n / (clients * batch));
+            const { rows } = await pool.query<{ n: number }>(
+              "select count(*)::int as n from opskit.job_history",
+            );
+            if (rows[0]!.n !== n) throw new Error(`pgbench settled ${rows[0]!.n} of ${n} jobs`);
+            record(samples, `${variant}/${clients}`, (n / elapsed) * 1000);
+          }
+        }
+      }
+      const t = summarize(samples);
+      figures.claimers = { n, batch, clients: counts, jobs_per_s: t };
+      const m = (k: string) => t[k]?.median ?? NaN;
+      ratios.claimers_turns_32_vs_4 = round(m("turns/32") / m("turns/4"), 2);
+      ratios.claimers_parallel_32_vs_4 = round(m("parallel/32") / m("parallel/4"), 2);
+      for (const clients of counts)
+        table.push({
+          part: "claimers (pgbench)",
+          case: `${clients} clients`,
+          "turns jobs/s": m(`turns/${clients}`),
+          "parallel jobs/s": m(`parallel/${clients}`),
+        });
     }
 
     // ---- burst: statistics taken while the table was empty ----------------------------------
