@@ -56,3 +56,15 @@ test("role migrate applies the migrations and exits 0; again, it has nothing to 
   assert.equal(second.status, 0, second.stderr);
   assert.doesNotMatch(second.stdout, /migration applied/);
 });
+
+test("one of the demo's two outbox variables without the other exits 2 naming the missing one, no secret echoed", () => {
+  const secret = "whsec_Q2FrZXNBbmRCcmVhZFRoYXRJc05vdFJlYWxLZXk=";
+  const run = runDemo({ DATABASE_URL: db.url, BAKERY_OUTBOX_WEBHOOK_SECRET: secret });
+  assert.equal(run.status, 2, run.stderr);
+  const output = run.stdout + run.stderr;
+  assert.match(
+    output,
+    /Missing[^\n]*\n\s+BAKERY_OUTBOX_WEBHOOK_URL\n\s+expected: set together with BAKERY_OUTBOX_WEBHOOK_SECRET/,
+  );
+  assert.ok(!output.includes(secret.slice("whsec_".length)), output);
+});

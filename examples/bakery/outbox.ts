@@ -1,5 +1,4 @@
-import type { ConfigOf } from "opskit/config";
-import { OpskitError } from "opskit/errors";
+import { configError, type ConfigOf } from "opskit/config";
 import type { ServiceOutbox } from "opskit/outbox";
 import type { bakeryManifest } from "./manifest.js";
 
@@ -15,10 +14,24 @@ export function bakeryOutbox(config: ConfigOf<typeof bakeryManifest>): ServiceOu
   const url = config.BAKERY_OUTBOX_WEBHOOK_URL;
   const secret = config.BAKERY_OUTBOX_WEBHOOK_SECRET;
   if (Boolean(url) !== Boolean(secret)) {
-    throw new OpskitError(
-      "CONFIG_INVALID",
-      "Set both BAKERY_OUTBOX_WEBHOOK_URL and BAKERY_OUTBOX_WEBHOOK_SECRET, or neither.",
-    );
+    // A config error like the manifest's own: the report names the variable
+    // missing beside the one set (exit 2), never a value.
+    const [name, other] = url
+      ? ["BAKERY_OUTBOX_WEBHOOK_SECRET", "BAKERY_OUTBOX_WEBHOOK_URL"]
+      : ["BAKERY_OUTBOX_WEBHOOK_URL", "BAKERY_OUTBOX_WEBHOOK_SECRET"];
+    throw configError({
+      missing: [
+        {
+          name,
+          expected: `set together with ${other}`,
+          type: url ? "secret" : "url",
+          secret: Boolean(url),
+          message: `${name} is missing: ${other} is set, and the order events need both (or neither).`,
+        },
+      ],
+      invalid: [],
+      unknown: [],
+    });
   }
   return {
     endpoints:

@@ -62,8 +62,9 @@ export async function runService<M extends Manifest>(
 }
 
 function reportStartupFailure(thrown: unknown, json: boolean): number {
-  if (thrown instanceof OpskitError && thrown.code === "CONFIG_INVALID") {
-    const report = thrown.details?.report as ConfigReport;
+  const configInvalid = thrown instanceof OpskitError && thrown.code === "CONFIG_INVALID";
+  const report = configInvalid ? (thrown.details?.report as ConfigReport | undefined) : undefined;
+  if (report) {
     process.stderr.write(formatConfigReport(report, json ? "json" : "text") + "\n");
     return 2;
   }
@@ -79,7 +80,8 @@ function reportStartupFailure(thrown: unknown, json: boolean): number {
       msg: maskUrlCredentials(error.message),
     }) + "\n",
   );
-  return 1;
+  // A config error without a report (thrown by a service's own check) is still a bad config.
+  return configInvalid ? 2 : 1;
 }
 
 function flush(service: RunningService<unknown>): Promise<void> {
