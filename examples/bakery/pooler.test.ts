@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
@@ -8,6 +7,7 @@ import { startService } from "opskit/service";
 import { createTestDatabase, waitUntil } from "opskit/testing";
 import { PGBOUNCER_MISSING, startPgbouncer } from "../../test/pgbouncer.js";
 import { bakeryService } from "./service.js";
+import { postShopifyOrder } from "./test-bakery.js";
 import { DEV_WEBHOOK_SECRETS } from "./webhooks.js";
 
 // The whole demo (webhook inbox, jobs, outbox relay and delivery, alerts) in
@@ -61,18 +61,11 @@ test(
               customer: { first_name: "Ada", last_name: "Lovelace" },
               line_items: [{ sku: "croissant", quantity: 6 }],
             });
-            const res = await fetch(`${service.url}/webhooks/shopify`, {
-              method: "POST",
+            const res = await postShopifyOrder(service.url, {
+              shop: "north.myshopify.com",
+              secret: DEV_WEBHOOK_SECRETS[0]!,
+              webhookId: `pooled-${i}`,
               body,
-              headers: {
-                "content-type": "application/json",
-                "x-shopify-topic": "orders/create",
-                "x-shopify-shop-domain": "north.myshopify.com",
-                "x-shopify-webhook-id": `pooled-${i}`,
-                "x-shopify-hmac-sha256": createHmac("sha256", DEV_WEBHOOK_SECRETS[0]!)
-                  .update(body)
-                  .digest("base64"),
-              },
             });
             await res.arrayBuffer();
             return res.status;

@@ -4,6 +4,7 @@
  * that never fails, a fast poll), plus what a file adds or overrides.
  */
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { mintDevelopmentToken } from "opskit/auth";
 import { startService, type RunningService } from "opskit/service";
 import { createTestDatabase, type TestDatabase } from "opskit/testing";
@@ -48,4 +49,26 @@ export async function startTestBakery(env: Record<string, string> = {}): Promise
       await db.drop();
     },
   };
+}
+
+/**
+ * POSTs a Shopify `orders/create` webhook with this raw body, signed with
+ * `secret` as Shopify signs it (HMAC-SHA256 of the bytes, base64).
+ */
+export function postShopifyOrder(
+  serviceUrl: string | undefined,
+  o: { shop: string; secret: string; webhookId: string; body: string },
+): Promise<Response> {
+  assert.ok(serviceUrl, "the service listens");
+  return fetch(`${serviceUrl}/webhooks/shopify`, {
+    method: "POST",
+    body: o.body,
+    headers: {
+      "content-type": "application/json",
+      "x-shopify-topic": "orders/create",
+      "x-shopify-shop-domain": o.shop,
+      "x-shopify-webhook-id": o.webhookId,
+      "x-shopify-hmac-sha256": createHmac("sha256", o.secret).update(o.body).digest("base64"),
+    },
+  });
 }

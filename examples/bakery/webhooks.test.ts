@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
 import { waitUntil } from "opskit/testing";
 import { createLogger } from "opskit/log";
 import type { RunningService } from "opskit/service";
-import { startTestBakery, type TestBakery } from "./test-bakery.js";
+import { postShopifyOrder, startTestBakery, type TestBakery } from "./test-bakery.js";
 import { startTrafficSimulator } from "./traffic-simulator.js";
 import { DEV_WEBHOOK_SECRETS } from "./webhooks.js";
 
@@ -40,17 +39,7 @@ async function postOrder(
       { sku: "eclair", quantity: 2 },
     ],
   }).replace('"@ID@"', String(orderId));
-  const res = await fetch(`${service.url}/webhooks/shopify`, {
-    method: "POST",
-    body,
-    headers: {
-      "content-type": "application/json",
-      "x-shopify-topic": "orders/create",
-      "x-shopify-shop-domain": shop,
-      "x-shopify-webhook-id": id,
-      "x-shopify-hmac-sha256": createHmac("sha256", secret).update(body).digest("base64"),
-    },
-  });
+  const res = await postShopifyOrder(service.url, { shop, secret, webhookId: id, body });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -160,18 +149,11 @@ test("a verified order with a NUL, a lone surrogate or a huge quantity is create
   const body =
     '{"id": 9300, "customer": {"first_name": "A\\u0000da"}, "line_items": [' +
     '{"sku": "\\ud800x", "quantity": 1}, {"sku": "tart", "quantity": 1e12}, {"sku": "pie", "quantity": 2}]}';
-  const res = await fetch(`${service.url}/webhooks/shopify`, {
-    method: "POST",
+  const res = await postShopifyOrder(service.url, {
+    shop: SOUTH,
+    secret: DEV_WEBHOOK_SECRETS[1]!,
+    webhookId: "wh-hostile",
     body,
-    headers: {
-      "content-type": "application/json",
-      "x-shopify-topic": "orders/create",
-      "x-shopify-shop-domain": SOUTH,
-      "x-shopify-webhook-id": "wh-hostile",
-      "x-shopify-hmac-sha256": createHmac("sha256", DEV_WEBHOOK_SECRETS[1]!)
-        .update(body)
-        .digest("base64"),
-    },
   });
   assert.equal(res.status, 200);
   await waitUntil(async () => (await orders("9300")).length === 1, "order 9300");
@@ -191,18 +173,11 @@ test("an orders/create whose id holds a NUL or a lone surrogate creates no order
     ['"\\ud800"', "wh-surrogate-id"],
   ] as const) {
     const body = `{"id": ${id}, "line_items": [{"sku": "pie", "quantity": 1}]}`;
-    const res = await fetch(`${service.url}/webhooks/shopify`, {
-      method: "POST",
+    const res = await postShopifyOrder(service.url, {
+      shop: SOUTH,
+      secret: DEV_WEBHOOK_SECRETS[1]!,
+      webhookId,
       body,
-      headers: {
-        "content-type": "application/json",
-        "x-shopify-topic": "orders/create",
-        "x-shopify-shop-domain": SOUTH,
-        "x-shopify-webhook-id": webhookId,
-        "x-shopify-hmac-sha256": createHmac("sha256", DEV_WEBHOOK_SECRETS[1]!)
-          .update(body)
-          .digest("base64"),
-      },
     });
     assert.equal(res.status, 200);
     await waitUntil(async () => {

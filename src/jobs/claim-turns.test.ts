@@ -4,11 +4,23 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Pool } from "../db/index.js";
 import { count, waitUntil, withPool } from "../../test/jobs.js";
 import { createQueue } from "./create-queue.js";
 import { defineTask } from "./define-task.js";
 import { claimJobs } from "./sql/claim-jobs.js";
 import { settleJobs } from "./sql/settle-jobs.js";
+
+/** Claims up to `limit` jobs of the default queue for `worker`, as a worker does. */
+const claimAs = (worker: string, pool: Pool, task: string, limit: number) =>
+  claimJobs(pool, {
+    worker,
+    queues: ["default"],
+    tasks: [task],
+    limit,
+    leaseMs: 30_000,
+    prepared: false,
+  });
 
 test("a batch of completed jobs is written as the general settle statement writes it", async () => {
   await withPool(async (pool) => {
@@ -21,14 +33,7 @@ test("a batch of completed jobs is written as the general settle statement write
         fifoKey: n % 2 === 0 ? undefined : `k${n}`,
       })),
     );
-    const claimed = await claimJobs(pool, {
-      worker: "W",
-      queues: ["default"],
-      tasks: [task.name],
-      limit: 6,
-      leaseMs: 30_000,
-      prepared: false,
-    });
+    const claimed = await claimAs("W", pool, task.name, 6);
     assert.equal(claimed.length, 6);
     const startedAt = new Date("2026-12-04T10:00:00.000Z");
     const outcome = (j: (typeof claimed)[number]) => ({
@@ -83,14 +88,7 @@ test("claims take turns: a claim waits while another holds the claim lock, then 
       // What a claim in progress holds (migration 0013): the turn, for its own transaction.
       await holder.query("begin");
       await holder.query("select pg_advisory_xact_lock(1868722539, 2)");
-      const claim = claimJobs(pool, {
-        worker: "W",
-        queues: ["default"],
-        tasks: [task.name],
-        limit: 4,
-        leaseMs: 30_000,
-        prepared: false,
-      });
+      const claim = claimAs("W", pool, task.name, 4);
       await waitUntil(
         async () =>
           (await count(
@@ -121,14 +119,7 @@ test("a claim with nothing ready does not wait for a turn", async () => {
     try {
       await holder.query("begin");
       await holder.query("select pg_advisory_xact_lock(1868722539, 2)");
-      const claimed = await claimJobs(pool, {
-        worker: "W",
-        queues: ["default"],
-        tasks: [task.name],
-        limit: 10,
-        leaseMs: 30_000,
-        prepared: false,
-      });
+      const claimed = await claimAs("W", pool, task.name, 10);
       assert.deepEqual(claimed, []);
       await holder.query("commit");
     } finally {
