@@ -5,12 +5,13 @@
 -- checks every one) and over the index entries of rows the others have just
 -- claimed, which stay visible to it until every older snapshot is gone; the
 -- work per claim grows with the number of claimers. Measured with pgbench
--- (claim 200 and delete them, no Node, 300,000 ready jobs): 1 client 340
--- claims/s, 4 clients 410, 16 clients 242, 32 clients 171; in turns 32
--- clients did 293 (docs/benchmarks.md, "Many worker processes"). A turn is
--- a few milliseconds for a batch of 200, so one database serves tens of
--- thousands of claimed jobs per second in turns; the wait is short and is
--- the claim's own latency, which the worker's prefetch hides.
+-- running the worker's claim and completion statements, no Node (`npm run
+-- bench -- jobs-scale`, part claimers, 128,000 jobs, a quiet 2-core machine,
+-- medians of 3): in parallel 56k jobs/s from 1 client, 67k from 4, 53k from
+-- 16, 42k from 32; in turns 58k, 72k, 59k and 54k (docs/benchmarks.md). A
+-- turn is a few milliseconds for a batch of 200, so one database serves tens
+-- of thousands of claimed jobs per second in turns; the wait is the claim's
+-- own latency, which the worker's prefetch hides.
 --
 -- A claim that would find nothing does not queue for a turn: it first looks
 -- for one ready job of its queues and tasks (an index probe, no lock) and
