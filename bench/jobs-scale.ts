@@ -30,6 +30,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -156,6 +157,40 @@ async function fillJobs(pool: Pool, count: number): Promise<void> {
   await pool.query("analyze opskit.jobs");
 }
 
+/** CPU time (user + system, ms) of these processes so far, from /proc (Linux); gone ones count 0. */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited
+    }
+  }
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** The server's postmaster and every process it started (backends, autovacuum, WAL writer…), now. */
+async function postgresPids(db: Pool | pg.Client): Promise<number[]> {
+  const { rows } = await db.query<{ pid: number }>("select pg_backend_pid() as pid");
+  const backend = readFileSync(`/proc/${rows[0]!.pid}/stat`, "utf8");
+  const postmaster = Number(backend.slice(backend.lastIndexOf(")") + 2).split(" ")[1]);
+  const pids = [postmaster];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster)
+        pids.push(Number(entry));
+    } catch {
+      // exited
+    }
+  }
+  return pids;
+}
+
 /**
  * Runs `n` jobs of an already filled queue; jobs/s from the worker's start to
  * the nth job, or what it handled within `limitMs` (the slow anchors).
@@ -275,10 +310,25 @@ const jobsScale: Benchmark = async ({ quick }) => {
               await system.clear(false);
               await system.bulkAdd(nLarge);
               await system.analyze();
+              const server = await postgresPids(admin);
+              const before = { bench: process.cpuUsage(), server: cpuMs(server) };
               record(
                 samples,
                 `${key}/${phase}/${nLarge}`,
                 await processing(system, nLarge, () => undefined),
+              );
+              // CPU per job: this process (the worker runs in it) and the server's processes.
+              const used = process.cpuUsage(before.bench);
+              const serverAfter = [...new Set([...server, ...(await postgresPids(admin))])];
+              record(
+                samples,
+                `${key}/${phase}/${nLarge}/node_cpu_us_per_job`,
+                (used.user + used.system) / nLarge,
+              );
+              record(
+                samples,
+                `${key}/${phase}/${nLarge}/postgres_cpu_us_per_job`,
+                ((cpuMs(serverAfter) - before.server) * 1000) / nLarge,
               );
             }
           } finally {
@@ -325,6 +375,8 @@ const jobsScale: Benchmark = async ({ quick }) => {
           case: `${key} (${nLarge})`,
           "quiet jobs/s": m(`${key}/quiet/${nLarge}`),
           "cpu jobs/s": m(`${key}/cpu/${nLarge}`),
+          "node µs/job (quiet)": m(`${key}/quiet/${nLarge}/node_cpu_us_per_job`),
+          "postgres µs/job (quiet)": m(`${key}/quiet/${nLarge}/postgres_cpu_us_per_job`),
         });
       }
     }
@@ -662,6 +714,10 @@ const jobsScale: Benchmark = async ({ quick }) => {
                 );
                 peak = Math.max(peak, rows[0]!.n);
               };
+              // Worker and Postgres CPU per job over the drain (backends come and go: read at both ends).
+              const workerPids = children.map((c) => c.pid!);
+              const serverPidsBefore = await postgresPids(pool);
+              const cpu0 = { workers: cpuMs(workerPids), server: cpuMs(serverPidsBefore) };
               const t0 = performance.now();
               for (let i = 0; i < n; i += 10_000) {
                 await queue.addMany(
@@ -682,6 +738,18 @@ const jobsScale: Benchmark = async ({ quick }) => {
                 await sleep(50);
               }
               record(samples, `${mode}/${count}/jobs_per_s`, (n / (performance.now() - t0)) * 1000);
+              const serverPids = [...new Set([...serverPidsBefore, ...(await postgresPids(pool))])];
+              // A backend that exited during the drain is missed after, counted before: a lower bound.
+              record(
+                samples,
+                `${mode}/${count}/worker_cpu_us_per_job`,
+                ((cpuMs(workerPids) - cpu0.workers) * 1000) / n,
+              );
+              record(
+                samples,
+                `${mode}/${count}/postgres_cpu_us_per_job`,
+                ((cpuMs(serverPids) - cpu0.server) * 1000) / n,
+              );
               record(samples, `${mode}/${count}/peak_connections`, peak);
               // Latency: one job every 5 ms for 3 s, each carrying its enqueue time.
               const until = performance.now() + 3_000;
@@ -737,6 +805,8 @@ const jobsScale: Benchmark = async ({ quick }) => {
             "quiet jobs/s": m(`${mode}/${count}/jobs_per_s`),
             "peak conns": m(`${mode}/${count}/peak_connections`),
             "p99 ms": m(`${mode}/${count}/p99_enqueue_to_start_ms`),
+            "worker µs/job": m(`${mode}/${count}/worker_cpu_us_per_job`),
+            "postgres µs/job": m(`${mode}/${count}/postgres_cpu_us_per_job`),
           });
       }
     }
