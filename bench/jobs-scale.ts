@@ -172,23 +172,35 @@ function cpuMs(pids: number[]): number {
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
-/** The server's postmaster and every process it started (backends, autovacuum, WAL writer…), now. */
-async function postgresPids(db: Pool | pg.Client): Promise<number[]> {
+/** The pid of the server's postmaster (the parent of a backend of `db`). */
+async function postmasterPid(db: Pool | pg.Client): Promise<number> {
   const { rows } = await db.query<{ pid: number }>("select pg_backend_pid() as pid");
   const backend = readFileSync(`/proc/${rows[0]!.pid}/stat`, "utf8");
-  const postmaster = Number(backend.slice(backend.lastIndexOf(")") + 2).split(" ")[1]);
-  const pids = [postmaster];
+  return Number(backend.slice(backend.lastIndexOf(")") + 2).split(" ")[1]);
+}
+
+/**
+ * CPU time (ms) of the whole server so far: the postmaster, every process it
+ * runs now, and (cutime, cstime) every one that has exited, so backends that
+ * come and go during a measurement are all counted.
+ */
+function serverCpuMs(postmaster: number): number {
+  const fieldsOf = (pid: number | string) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  };
+  const own = fieldsOf(postmaster);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
   for (const entry of readdirSync("/proc")) {
     if (!/^[0-9]+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster)
-        pids.push(Number(entry));
+      const f = fieldsOf(entry);
+      if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
     } catch {
       // exited
     }
   }
-  return pids;
+  return (ticks * 1000) / 100;
 }
 
 /**
@@ -310,8 +322,8 @@ const jobsScale: Benchmark = async ({ quick }) => {
               await system.clear(false);
               await system.bulkAdd(nLarge);
               await system.analyze();
-              const server = await postgresPids(admin);
-              const before = { bench: process.cpuUsage(), server: cpuMs(server) };
+              const postmaster = await postmasterPid(admin);
+              const before = { bench: process.cpuUsage(), server: serverCpuMs(postmaster) };
               record(
                 samples,
                 `${key}/${phase}/${nLarge}`,
@@ -319,7 +331,7 @@ const jobsScale: Benchmark = async ({ quick }) => {
               );
               // CPU per job: this process (the worker runs in it) and the server's processes.
               const used = process.cpuUsage(before.bench);
-              const serverAfter = [...new Set([...server, ...(await postgresPids(admin))])];
+              const serverMs = serverCpuMs(postmaster) - before.server;
               record(
                 samples,
                 `${key}/${phase}/${nLarge}/node_cpu_us_per_job`,
@@ -328,7 +340,7 @@ const jobsScale: Benchmark = async ({ quick }) => {
               record(
                 samples,
                 `${key}/${phase}/${nLarge}/postgres_cpu_us_per_job`,
-                ((cpuMs(serverAfter) - before.server) * 1000) / nLarge,
+                (serverMs * 1000) / nLarge,
               );
             }
           } finally {
@@ -714,10 +726,10 @@ const jobsScale: Benchmark = async ({ quick }) => {
                 );
                 peak = Math.max(peak, rows[0]!.n);
               };
-              // Worker and Postgres CPU per job over the drain (backends come and go: read at both ends).
+              // Worker and Postgres CPU per job over the drain.
               const workerPids = children.map((c) => c.pid!);
-              const serverPidsBefore = await postgresPids(pool);
-              const cpu0 = { workers: cpuMs(workerPids), server: cpuMs(serverPidsBefore) };
+              const postmaster = await postmasterPid(pool);
+              const cpu0 = { workers: cpuMs(workerPids), server: serverCpuMs(postmaster) };
               const t0 = performance.now();
               for (let i = 0; i < n; i += 10_000) {
                 await queue.addMany(
@@ -738,8 +750,6 @@ const jobsScale: Benchmark = async ({ quick }) => {
                 await sleep(50);
               }
               record(samples, `${mode}/${count}/jobs_per_s`, (n / (performance.now() - t0)) * 1000);
-              const serverPids = [...new Set([...serverPidsBefore, ...(await postgresPids(pool))])];
-              // A backend that exited during the drain is missed after, counted before: a lower bound.
               record(
                 samples,
                 `${mode}/${count}/worker_cpu_us_per_job`,
@@ -748,7 +758,7 @@ const jobsScale: Benchmark = async ({ quick }) => {
               record(
                 samples,
                 `${mode}/${count}/postgres_cpu_us_per_job`,
-                ((cpuMs(serverPids) - cpu0.server) * 1000) / n,
+                ((serverCpuMs(postmaster) - cpu0.server) * 1000) / n,
               );
               record(samples, `${mode}/${count}/peak_connections`, peak);
               // Latency: one job every 5 ms for 3 s, each carrying its enqueue time.

@@ -13,6 +13,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   lint: () => import("./lint.js"),
   jobs: () => import("./jobs.js"),
   "jobs-scale": () => import("./jobs-scale.js"),
+  "jobs-statements": () => import("./jobs-statements.js"),
   inbox: () => import("./inbox.js"),
   console: () => import("./console.js"),
   auth: () => import("./auth.js"),
