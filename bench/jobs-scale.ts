@@ -189,18 +189,27 @@ function serverCpuMs(postmaster: number): number {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   };
-  const own = fieldsOf(postmaster);
-  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-  for (const entry of readdirSync("/proc")) {
-    if (!/^[0-9]+$/.test(entry)) continue;
-    try {
-      const f = fieldsOf(entry);
-      if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // exited
+  const reaped = () => {
+    const own = fieldsOf(postmaster);
+    return Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  };
+  // A child reaped between reading the postmaster and scanning /proc would be
+  // in neither: read again until the postmaster's count did not move.
+  for (;;) {
+    const before = reaped();
+    let ticks = 0;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^[0-9]+$/.test(entry)) continue;
+      try {
+        const f = fieldsOf(entry);
+        if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // exited
+      }
     }
+    const after = reaped();
+    if (after === before) return ((after + ticks) * 1000) / 100;
   }
-  return (ticks * 1000) / 100;
 }
 
 /**
