@@ -92,6 +92,10 @@ export async function writeReport(
   const rssSvg = path.join(dir, "rss.svg");
   const heapSvg = path.join(dir, "heap.svg");
   const markers = report.chaos.map((e) => ({ x: e.at / 60_000, label: e.kind }));
+  // Heap snapshots (one time for all processes) as markers too: each is a step in RSS.
+  const snapshotMarkers = [
+    ...new Set(report.heapSnapshots.map((h) => Math.round(h.at / 1000))),
+  ].map((s) => ({ x: s / 60, label: "heap snapshot" }));
   const bucketMs = report.minutes >= 10 ? 30_000 : 10_000;
   await writeFile(
     throughputSvg,
@@ -116,7 +120,7 @@ export async function writeReport(
           .filter((s) => s.name === name)
           .map((s) => ({ x: s.at / 60_000, y: s.rssKb / 1024 })),
       })),
-      markers,
+      markers: [...markers, ...snapshotMarkers],
     }),
   );
   // V8's heap of the processes judged for memory: in use (solid series) and reserved (total).
@@ -138,7 +142,7 @@ export async function writeReport(
             })),
         })),
       ),
-      markers,
+      markers: [...markers, ...snapshotMarkers],
     }),
   );
   await writeFile(json, JSON.stringify(report, null, 2) + "\n");

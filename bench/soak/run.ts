@@ -312,6 +312,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         slopeMinSpanMs: 10 * 60_000,
         // pgbouncer's pool, the migrate run's leftovers (none) and the sampler's own connection.
         connectionCap: POOL_MAX * 5 + 10 + 2,
+        heapSnapshotsAt: heapSnapshots.map((h) => h.at),
       });
     } finally {
       await check.end();
