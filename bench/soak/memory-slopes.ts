@@ -6,7 +6,15 @@
  */
 import { slope, type ProcessSample } from "./sampler.js";
 
-export const MEMORY_KINDS = ["rss", "heapUsed", "heapTotal", "external", "arrayBuffers"] as const;
+export const MEMORY_KINDS = [
+  "rss",
+  "rssAnon",
+  "rssFile",
+  "heapUsed",
+  "heapTotal",
+  "external",
+  "arrayBuffers",
+] as const;
 export type MemoryKind = (typeof MEMORY_KINDS)[number];
 
 /** MB per 10 minutes for each kind; null without enough samples (or without the probe's figures). */
@@ -17,6 +25,10 @@ export function memoryKb(s: ProcessSample, kind: MemoryKind): number | undefined
   switch (kind) {
     case "rss":
       return s.rssKb;
+    case "rssAnon":
+      return s.rssAnonKb;
+    case "rssFile":
+      return s.rssFileKb;
     case "heapUsed":
       return s.v8?.heapUsedKb;
     case "heapTotal":
@@ -54,7 +66,9 @@ export function whatGrows(s: MemorySlopes, limitMb: number): string {
     : s.rss !== null && s.rss >= limitMb
       ? (s.external ?? 0) >= limitMb
         ? "RSS and external (native) memory grow while the heap in use is flat"
-        : "RSS grows while the heap in use is flat: V8 sizing its heap, or native memory"
+        : s.rssFile !== null && s.rssAnon !== null && s.rssFile >= s.rssAnon
+          ? "RSS grows in file-backed pages (the binary's code paged in) while the heap in use is flat"
+          : "RSS grows while the heap in use is flat: V8 sizing its heap, or native memory"
       : "the heap in use is flat";
   return `${all} (MB / 10 min): ${reading}`;
 }

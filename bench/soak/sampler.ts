@@ -25,6 +25,13 @@ export interface ProcessSample {
   name: string;
   pid: number;
   rssKb: number;
+  /**
+   * RSS split as /proc/<pid>/status does: anonymous memory (V8's heap, malloc)
+   * and file-backed pages (the node binary and libraries, paged in as code
+   * paths first run: grows early, bounded by the files' size).
+   */
+  rssAnonKb?: number;
+  rssFileKb?: number;
   fds: number;
   /** Absent when the process has no probe (or it has not written yet). */
   v8?: V8Memory;
@@ -48,8 +55,19 @@ export async function sampleProcess(
     const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
     const fds = (await readdir(`/proc/${pid}/fd`)).length;
     if (!rss) return undefined;
+    const anon = /^RssAnon:\s+(\d+)\s+kB/m.exec(status);
+    const file = /^RssFile:\s+(\d+)\s+kB/m.exec(status);
     const v8 = probeDir ? await readProbe(probeDir, pid) : undefined;
-    return { at, name, pid, rssKb: Number(rss[1]), fds, ...(v8 ? { v8 } : {}) };
+    return {
+      at,
+      name,
+      pid,
+      rssKb: Number(rss[1]),
+      ...(anon ? { rssAnonKb: Number(anon[1]) } : {}),
+      ...(file ? { rssFileKb: Number(file[1]) } : {}),
+      fds,
+      ...(v8 ? { v8 } : {}),
+    };
   } catch {
     return undefined; // the process is gone (killed between the pid read and the sample)
   }
