@@ -70,7 +70,15 @@ test("memory slopes per kind, and the sentence says which memory grows", () => {
   const rssOnly = memorySlopes(Array.from({ length: 31 }, (_, m) => sample(m, 140 + m / 5, 30)));
   assert.ok(Math.abs(rssOnly.rss! - 2) < 1e-9, String(rssOnly.rss));
   assert.equal(rssOnly.heapUsed, 0);
-  assert.match(whatGrows(rssOnly, 1), /RSS grows while the heap in use is flat/);
+  assert.match(whatGrows(rssOnly, 1), /RSS grows outside V8's heap while the heap in use is flat/);
+  // RSS and heapTotal grow, heap used flat: V8 reserving more heap.
+  const sizing = memorySlopes(
+    Array.from({ length: 31 }, (_, m) => {
+      const x = sample(m, 140 + m / 5, 30);
+      return { ...x, v8: { ...x.v8!, heapTotalKb: (40 + m / 6) * 1024 } };
+    }),
+  );
+  assert.match(whatGrows(sizing, 1), /V8 sizing its heap/);
   // The heap in use grows 3 MB / 10 min: something is kept.
   const heap = memorySlopes(
     Array.from({ length: 31 }, (_, m) => sample(m, 140 + m / 5, 30 + m * 0.3)),

@@ -55,8 +55,8 @@ export function memorySlopes(samples: readonly ProcessSample[]): MemorySlopes {
 
 /** A sentence naming what grows at or above `limitMb` per 10 min, and what stays flat. */
 export function whatGrows(s: MemorySlopes, limitMb: number): string {
-  const fmt = (k: MemoryKind) => `${k} ${s[k] === null ? "n/a" : s[k].toFixed(2)}`;
-  const growing = MEMORY_KINDS.filter((k) => s[k] !== null && s[k] >= limitMb);
+  const fmt = (k: MemoryKind) => `${k} ${s[k] == null ? "n/a" : s[k].toFixed(2)}`;
+  const growing = MEMORY_KINDS.filter((k) => s[k] != null && s[k] >= limitMb);
   const all = MEMORY_KINDS.map(fmt).join(", ");
   if (s.heapUsed === null) return `${all} (MB / 10 min; no V8 figures)`;
   if (growing.length === 0) return `${all} (MB / 10 min): nothing grows`;
@@ -68,7 +68,9 @@ export function whatGrows(s: MemorySlopes, limitMb: number): string {
         ? "RSS and external (native) memory grow while the heap in use is flat"
         : s.rssFile !== null && s.rssAnon !== null && s.rssFile >= s.rssAnon
           ? "RSS grows in file-backed pages (the binary's code paged in) while the heap in use is flat"
-          : "RSS grows while the heap in use is flat: V8 sizing its heap, or native memory"
+          : (s.heapTotal ?? 0) >= limitMb
+            ? "RSS grows with V8's reserved heap (heapTotal) while the heap in use is flat: V8 sizing its heap"
+            : "RSS grows outside V8's heap while the heap in use is flat: native memory (malloc)"
       : "the heap in use is flat";
   return `${all} (MB / 10 min): ${reading}`;
 }

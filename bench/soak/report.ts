@@ -21,6 +21,8 @@ export interface SoakReport {
   seed: number;
   /** False for a run without disruptions (SOAK_CHAOS=off). */
   chaosOn: boolean;
+  /** ms after the start before memory is judged (older reports: 5 min). */
+  warmupMs?: number;
   /** Heap snapshots the processes were asked for (SOAK_HEAP_SNAPSHOTS), with their files. */
   heapSnapshots: HeapSnapshotRecord[];
   machine: {
@@ -206,12 +208,15 @@ export function renderMarkdown(report: SoakReport): string {
           .join("<br>")} |`,
     ),
     "",
-    "Memory of the judged processes: slope after warm-up (MB / 10 min), and (in parentheses) the first and last sample of the same process (MB).",
+    "Memory of the judged processes after warm-up: slope (MB / 10 min), and (in parentheses) the first and last sample (MB).",
     "",
     `| process | ${MEMORY_KINDS.join(" | ")} | what grows |`,
     `| --- | ${MEMORY_KINDS.map(() => "---").join(" | ")} | --- |`,
     ...Object.entries(f.memorySlopes).map(([name, s]) => {
-      const mine = report.samples.filter((x) => x.name === name && x.pid === lastPid(report, name));
+      const warmupMs = report.warmupMs ?? 5 * 60_000;
+      const mine = report.samples.filter(
+        (x) => x.name === name && x.pid === lastPid(report, name) && x.at >= warmupMs,
+      );
       const first = mine.find((x) => x.v8) ?? mine[0];
       const last = mine.at(-1);
       const cell = (k: (typeof MEMORY_KINDS)[number]) => {
@@ -219,7 +224,7 @@ export function renderMarkdown(report: SoakReport): string {
         const a = v(first);
         const b = v(last);
         const span = a === undefined || b === undefined ? "" : ` (${mb(a)} → ${mb(b)})`;
-        return `${s[k] === null ? "n/a" : s[k].toFixed(2)}${span}`;
+        return `${s[k] == null ? "n/a" : s[k].toFixed(2)}${span}`;
       };
       return `| ${name} | ${MEMORY_KINDS.map(cell).join(" | ")} | ${whatGrows(s, 1).split(": ").slice(1).join(": ") || "n/a"} |`;
     }),

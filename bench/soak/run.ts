@@ -350,6 +350,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       minutes: options.minutes,
       seed,
       chaosOn,
+      warmupMs,
       heapSnapshots: heapDir ? await listSnapshots(heapDir, heapSnapshots) : [],
       machine: {
         cpus: os.cpus().length,
