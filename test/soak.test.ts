@@ -55,6 +55,14 @@ test(
           `${name} was judged (${judged.join("; ")})`,
         );
       }
+      // The memory probe ran in every demo process: RSS and V8's heap are sampled together.
+      for (const name of ["api-2", "worker-2"]) {
+        const mine = report.samples.filter((s) => s.name === name);
+        assert.ok(
+          mine.some((s) => s.v8 !== undefined && s.v8.heapUsedKb > 0),
+          `${name} has V8 heap figures in its samples`,
+        );
+      }
       assert.ok(report.ok);
       const markdown = await readFile(files.markdown, "utf8");
       assert.match(markdown, /all invariants hold/);

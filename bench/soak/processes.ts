@@ -293,6 +293,11 @@ export class DemoProcess {
     private readonly env: Record<string, string>,
     /** Where its output goes (both streams, appended across restarts). */
     readonly logFile: string,
+    /**
+     * Node options before the demo's entry point: the soak's memory probe
+     * (`--import ./bench/soak/memory-probe.ts`) and heap-snapshot signal.
+     */
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
 
   get url(): string {
@@ -310,7 +315,13 @@ export class DemoProcess {
   async start(): Promise<void> {
     const child = spawn(
       process.execPath,
-      ["--conditions=opskit-source", "--import", "tsx", "examples/bakery/main.ts"],
+      [
+        "--conditions=opskit-source",
+        "--import",
+        "tsx",
+        ...this.nodeArgs,
+        "examples/bakery/main.ts",
+      ],
       {
         cwd: ROOT,
         env: {
@@ -379,5 +390,17 @@ export class DemoProcess {
     await this.stop();
     await this.start();
     this.restarts++;
+  }
+
+  /** Sends `signal` to the running process (e.g. SIGUSR2 for a heap snapshot); false if it is down. */
+  signal(signal: NodeJS.Signals): boolean {
+    const pid = this.pid;
+    if (pid === undefined) return false;
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

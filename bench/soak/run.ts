@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -50,6 +50,20 @@ export interface SoakOptions {
   /** Fixed ports (Postgres, pgbouncer, store, api-1, api-2, worker-1, worker-2); default free ones. */
   ports?: number[];
   log?: (line: string) => void;
+  /**
+   * Disruptions on (default) or off: off runs the same processes under the same
+   * load with no kill or restart (SOAK_CHAOS=off), to watch memory alone; every
+   * demo process is then judged as a steady one.
+   */
+  chaos?: boolean;
+  /**
+   * Minutes after the start at which every demo process writes a V8 heap
+   * snapshot (SIGUSR2, `--heapsnapshot-signal`) into `heapDir`
+   * (SOAK_HEAP_SNAPSHOTS=8,35). A snapshot stops the process for seconds.
+   */
+  heapSnapshotsAt?: number[];
+  /** Where heap snapshots go (SOAK_HEAP_DIR; default a new folder in the OS's temp folder). */
+  heapDir?: string;
 }
 
 export interface SoakResult {
@@ -71,7 +85,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const random = seededRandom(seed);
   const durationMs = options.minutes * 60_000;
   const short = options.minutes < 10;
+  const chaosOn = options.chaos ?? true;
   const work = await mkdtemp(path.join(os.tmpdir(), "opskit-soak-"));
+  const probeDir = path.join(work, "memory");
+  await mkdir(probeDir);
+  const snapshotsAt = options.heapSnapshotsAt ?? [];
+  const heapDir = snapshotsAt.length
+    ? (options.heapDir ?? (await mkdtemp(path.join(os.tmpdir(), "opskit-soak-heap-"))))
+    : undefined;
+  if (heapDir) await mkdir(heapDir, { recursive: true });
+  // Every demo process runs the memory probe (its V8 figures for the sampler) and, when asked,
+  // writes a heap snapshot on SIGUSR2.
+  const nodeArgs = [
+    "--import",
+    "./bench/soak/memory-probe.ts",
+    ...(heapDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${heapDir}`] : []),
+  ];
   const ports = options.ports ?? (await Promise.all(Array.from({ length: 7 }, () => freePort())));
   const [pgPort, bouncerPort, storePort, api1Port, api2Port, worker1Port, worker2Port] = ports as [
     number,
@@ -93,7 +122,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const processes: DemoProcess[] = [];
   let sampler: NodeJS.Timeout | undefined;
   try {
-    log(`work folder ${work}, seed ${seed}, ${options.minutes} min`);
+    log(
+      `work folder ${work}, seed ${seed}, ${options.minutes} min, chaos ${chaosOn ? "on" : "off"}` +
+        (heapDir ? `, heap snapshots at ${snapshotsAt.join(", ")} min into ${heapDir}` : ""),
+    );
     await postgres.start();
     {
       const admin = new pg.Client({ connectionString: postgres.url });
@@ -135,6 +167,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       OPSKIT_JOBS_POLL_INTERVAL: "500ms",
       OPSKIT_SHUTDOWN_DRAIN_DELAY: "0s",
       OPSKIT_SHUTDOWN_TIMEOUT: "30s",
+      SOAK_MEMORY_PROBE_DIR: probeDir,
     };
     await migrate(env);
     const db = new pg.Client({ connectionString: postgres.urlFor("bakery") });
@@ -166,22 +199,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         }),
       );
 
-    const api1 = new DemoProcess("api-1", "api", api1Port, env, path.join(work, "api-1.log"));
-    const api2 = new DemoProcess("api-2", "api", api2Port, env, path.join(work, "api-2.log"));
-    const worker1 = new DemoProcess(
-      "worker-1",
-      "worker",
-      worker1Port,
-      env,
-      path.join(work, "worker-1.log"),
-    );
-    const worker2 = new DemoProcess(
-      "worker-2",
-      "worker",
-      worker2Port,
-      env,
-      path.join(work, "worker-2.log"),
-    );
+    const demo = (name: string, role: "api" | "worker", port: number) =>
+      new DemoProcess(name, role, port, env, path.join(work, `${name}.log`), nodeArgs);
+    const api1 = demo("api-1", "api", api1Port);
+    const api2 = demo("api-2", "api", api2Port);
+    const worker1 = demo("worker-1", "worker", worker1Port);
+    const worker2 = demo("worker-2", "worker", worker2Port);
     processes.push(api1, api2, worker1, worker2);
     await Promise.all(processes.map((p) => p.start()));
     log("4 processes ready; load and chaos start");
@@ -194,7 +217,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       for (const p of processes) {
         const pid = p.pid;
         if (pid === undefined) continue;
-        const s = await sampleProcess(p.name, pid, at);
+        const s = await sampleProcess(p.name, pid, at, probeDir);
         if (s) samples.push(s);
       }
       connections.push(await sampleConnections(postgres.urlFor("postgres"), at));
@@ -217,24 +240,40 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       logPath,
       random,
     });
-    const chaos: ChaosEvent[] = await runChaos({
-      targets: { worker: worker1, api: api1, postgres, pgbouncer: bouncer },
-      random,
-      minGapMs: short ? 3_000 : 60_000,
-      maxGapMs: short ? 8_000 : 180_000,
-      startedAt,
-      keepGoing: () => Date.now() - startedAt < durationMs,
-      minEvents: CHAOS_KINDS.length,
-      onEvent: (e) => {
-        auditEvent(e);
-        log(
-          `${Math.round(e.at / 1000)}s ${e.kind} (${e.tookMs} ms)${e.error ? ` ERROR ${e.error}` : ""}`,
-        );
-      },
-    });
+    const heapSnapshots: HeapSnapshotRecord[] = [];
+    const snapshotTimers = snapshotsAt.map((minutes) =>
+      setTimeout(() => {
+        for (const p of processes) {
+          const pid = p.pid;
+          if (pid !== undefined && p.signal("SIGUSR2")) {
+            heapSnapshots.push({ process: p.name, pid, at: Date.now() - startedAt });
+          }
+        }
+        log(`${minutes} min: heap snapshots asked of ${processes.map((p) => p.name).join(", ")}`);
+      }, minutes * 60_000),
+    );
+    const chaos: ChaosEvent[] = !chaosOn
+      ? []
+      : await runChaos({
+          targets: { worker: worker1, api: api1, postgres, pgbouncer: bouncer },
+          random,
+          minGapMs: short ? 3_000 : 60_000,
+          maxGapMs: short ? 8_000 : 180_000,
+          startedAt,
+          keepGoing: () => Date.now() - startedAt < durationMs,
+          minEvents: CHAOS_KINDS.length,
+          onEvent: (e) => {
+            auditEvent(e);
+            log(
+              `${Math.round(e.at / 1000)}s ${e.kind} (${e.tookMs} ms)${e.error ? ` ERROR ${e.error}` : ""}`,
+            );
+          },
+        });
     await Promise.all(auditWrites);
+    if (!chaosOn) log("chaos off: load only");
     // Chaos stops at the end or on an action that failed; the load runs to the end either way.
     while (Date.now() - startedAt < durationMs) await sleep(500);
+    for (const t of snapshotTimers) clearTimeout(t);
     await load.stop();
     log(`load stopped after ${load.sent()} requests; bringing everything back up`);
     await ensureUp(postgres, bouncer, processes);
@@ -268,11 +307,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         connections,
         workerConcurrency: WORKER_CONCURRENCY,
         workers: 2,
-        steady: ["api-2", "worker-2"],
+        steady: chaosOn ? ["api-2", "worker-2"] : processes.map((p) => p.name),
         warmupMs,
         slopeMinSpanMs: 10 * 60_000,
         // pgbouncer's pool, the migrate run's leftovers (none) and the sampler's own connection.
         connectionCap: POOL_MAX * 5 + 10 + 2,
+        heapSnapshotsAt: heapSnapshots.map((h) => h.at),
       });
     } finally {
       await check.end();
@@ -309,6 +349,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       startedAt: new Date(startedAt).toISOString(),
       minutes: options.minutes,
       seed,
+      chaosOn,
+      warmupMs,
+      heapSnapshots: heapDir ? await listSnapshots(heapDir, heapSnapshots) : [],
       machine: {
         cpus: os.cpus().length,
         loadAverage: os.loadavg(),
@@ -356,6 +399,30 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (process.env.SOAK_KEEP) log(`kept the work folder ${work} (SOAK_KEEP)`);
     else await rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+export interface HeapSnapshotRecord {
+  process: string;
+  pid: number;
+  /** ms since the soak started when the signal was sent. */
+  at: number;
+  /** The files the process wrote (Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot). */
+  files?: string[];
+}
+
+/** The snapshot files each signalled process wrote (Node names them by pid). */
+async function listSnapshots(
+  dir: string,
+  asked: HeapSnapshotRecord[],
+): Promise<HeapSnapshotRecord[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".heapsnapshot")).sort();
+  const seen = new Map<number, number>();
+  return asked.map((a) => {
+    const mine = files.filter((f) => f.split(".")[3] === String(a.pid));
+    const index = seen.get(a.pid) ?? 0;
+    seen.set(a.pid, index + 1);
+    return { ...a, files: mine[index] ? [path.join(dir, mine[index])] : [] };
+  });
 }
 
 /** Applies the migrations with the `migrate` role, as a deploy's release step does. */
@@ -454,7 +521,30 @@ if (invokedDirectly) {
     process.exit(2);
   }
   const seed = process.env.SOAK_SEED ? Number(process.env.SOAK_SEED) : undefined;
-  runSoak({ minutes, ...(seed !== undefined ? { seed } : {}) }).then(
+  const chaosEnv = (process.env.SOAK_CHAOS ?? "on").toLowerCase();
+  if (!["on", "off"].includes(chaosEnv)) {
+    process.stderr.write(`SOAK_CHAOS must be "on" or "off" (got ${process.env.SOAK_CHAOS})\n`);
+    process.exit(2);
+  }
+  const heapSnapshotsAt = (process.env.SOAK_HEAP_SNAPSHOTS ?? "")
+    .split(",")
+    .map((m) => m.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (heapSnapshotsAt.some((m) => !(m > 0 && m < minutes))) {
+    process.stderr.write(
+      `SOAK_HEAP_SNAPSHOTS must be minutes within the run, comma-separated (got ${process.env.SOAK_HEAP_SNAPSHOTS})\n`,
+    );
+    process.exit(2);
+  }
+  runSoak({
+    minutes,
+    ...(seed !== undefined ? { seed } : {}),
+    chaos: chaosEnv === "on",
+    heapSnapshotsAt,
+    ...(process.env.SOAK_HEAP_DIR ? { heapDir: process.env.SOAK_HEAP_DIR } : {}),
+    ...(process.env.SOAK_OUT ? { outDir: path.resolve(process.env.SOAK_OUT) } : {}),
+  }).then(
     ({ report, files }) => {
       process.stdout.write(
         `${report.ok ? "soak: all invariants hold" : "soak: INVARIANTS FAILED"}\n`,

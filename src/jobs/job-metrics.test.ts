@@ -8,6 +8,8 @@ import { defineSchedule } from "./define-schedule.js";
 import { defineTask } from "./define-task.js";
 import { syncSchedules } from "./enqueue-scheduled-slots.js";
 import { schedulesCheck, workerHeartbeatCheck } from "./job-checks.js";
+import type { ClaimedJob, Settlement } from "./job.js";
+import { createJobMetrics } from "./job-metrics.js";
 
 test("metrics: totals, histograms, depth by state, oldest ready age, schedules; names pass the lint", async () => {
   await withPool(async (pool) => {
@@ -131,5 +133,44 @@ test("metrics: with every queue empty, depth and oldest ready age report 0 per q
     );
     metrics.close();
     fresh.close();
+  });
+});
+
+test("metrics: a run cut short by a lost lease leaves nothing behind; written outcomes count by task", async () => {
+  await withPool(async (pool) => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const jobMetrics = createJobMetrics(metrics.registry, pool);
+    const job = (i: number): ClaimedJob => ({
+      id: String(i),
+      task: "push",
+      queue: "default",
+      payload: {},
+      attempts: 1,
+      max_attempts: 3,
+      backoff: null,
+      timeout_ms: null,
+      checkpoint: null,
+      meta: null,
+    });
+    // 1,000 runs whose lease was lost: no outcome is written for them, so no settle ever comes.
+    for (let i = 0; i < 1_000; i++) jobMetrics.finished(job(i), undefined, 0.01);
+    assert.equal(jobMetrics.awaitingOutcome(), 0);
+    // 1,000 runs with an outcome: kept until their batch is written, then gone.
+    for (let i = 1_000; i < 2_000; i++) jobMetrics.finished(job(i), "completed", 0.01);
+    assert.equal(jobMetrics.awaitingOutcome(), 1_000);
+    const batch: Settlement[] = Array.from({ length: 1_000 }, (_, k) => ({
+      id: String(1_000 + k),
+      attempt: 1,
+      worker: "w",
+      outcome: "completed",
+    }));
+    jobMetrics.settled(batch, new Map(batch.map((s) => [s.id, "completed"])));
+    assert.equal(jobMetrics.awaitingOutcome(), 0);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /opskit_jobs_completed_total\{task="push"\} 1000/);
+    assert.match(
+      text,
+      /opskit_jobs_run_duration_seconds_count\{task="push",outcome="lease_lost"\} 1000/,
+    );
   });
 });

@@ -10,6 +10,8 @@ export interface JobMetrics {
   finished(job: ClaimedJob, outcome: Outcome | undefined, runSeconds: number): void;
   settled(batch: Settlement[], applied: Map<string, string>): void;
   heartbeat(epochMs: number): void;
+  /** Finished runs whose written outcome is awaited (to label its counter by task). */
+  awaitingOutcome(): number;
 }
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600];
@@ -159,6 +161,9 @@ export function createJobMetrics(
     },
   });
 
+  // Job id → task of a finished run, until its outcome is written (settled).
+  // Only runs that have an outcome to write are kept: a run cut short by a
+  // lost lease has none, so nothing would ever take its entry out again.
   const tasksById = new Map<string, string>();
   return {
     claimed: (n) => claimedTotal.inc(n),
@@ -167,7 +172,7 @@ export function createJobMetrics(
     },
     finished(job, outcome, seconds) {
       runDuration.observe({ task: job.task, outcome: outcome ?? "lease_lost" }, seconds);
-      tasksById.set(job.id, job.task);
+      if (outcome !== undefined) tasksById.set(job.id, job.task);
     },
     settled(batch, applied) {
       for (const s of batch) {
@@ -183,5 +188,6 @@ export function createJobMetrics(
       }
     },
     heartbeat: (ms) => heartbeat.set(ms / 1000),
+    awaitingOutcome: () => tasksById.size,
   };
 }
