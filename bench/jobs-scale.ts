@@ -2,7 +2,7 @@
  * `npm run bench -- jobs-scale [--quick]`: the job queue past one quiet
  * process (docs/scaling.md), on one embedded Postgres 15 with durable
  * settings (fsync and synchronous_commit on) and max_connections 100, each
- * part in its own database. `JOBS_SCALE_PARTS=throughput,handlers,ceiling,claimers,burst,processes`
+ * part in its own database. `JOBS_SCALE_PARTS=throughput,handlers,ceiling,claimers,horizon,burst,processes`
  * picks parts (default all). Every figure is the median of interleaved
  * rounds; the 1-minute load average is recorded beside each.
  *
@@ -17,6 +17,9 @@
  * - claimers: the same claim and completion statements from 1, 4, 16 and 32
  *   pgbench clients, with claims in turns (0013) and in parallel (the claim
  *   as 0012 defined it): what many claimers cost Postgres alone.
+ * - horizon: one worker drains a backlog while another session holds a
+ *   snapshot open (repeatable read, idle in transaction), against the same
+ *   drain with none: what a long transaction elsewhere costs the claims.
  * - burst: 10k/50k/200k jobs into a table analyzed while empty, then a
  *   worker; the same with fresh statistics; and a worker already running
  *   while the burst lands. The claim with its fixed plan (0012) beside the
@@ -260,9 +263,9 @@ const summarize = (samples: Samples) =>
 
 const jobsScale: Benchmark = async ({ quick }) => {
   const parts = new Set(
-    (process.env.JOBS_SCALE_PARTS ?? "throughput,handlers,ceiling,claimers,burst,processes").split(
-      ",",
-    ),
+    (
+      process.env.JOBS_SCALE_PARTS ?? "throughput,handlers,ceiling,claimers,horizon,burst,processes"
+    ).split(","),
   );
   const rounds = quick ? 2 : 3;
   const tmp = await mkdtemp(path.join(os.tmpdir(), "opskit-bench-jobs-scale-"));
@@ -548,6 +551,58 @@ const jobsScale: Benchmark = async ({ quick }) => {
           case: `${clients} clients`,
           "turns jobs/s": m(`turns/${clients}`),
           "parallel jobs/s": m(`parallel/${clients}`),
+        });
+    }
+
+    // ---- horizon: a snapshot held open elsewhere in the database while a worker drains -----
+    if (parts.has("horizon")) {
+      const n = quick ? 50_000 : 100_000;
+      const url = await createDb("horizon");
+      const system = await opskitSystem(url);
+      closers.push(() => system.close());
+      const samples: Samples = new Map();
+      for (let r = 0; r < rounds; r++) {
+        for (const held of [false, true]) {
+          const key = held ? "snapshot_held" : "no_snapshot";
+          console.error(`horizon round ${r + 1}: ${key}`);
+          await system.clear(false);
+          await system.bulkAdd(n);
+          await system.analyze();
+          // Another session's open transaction with a snapshot (what pg_dump, a long report
+          // or a connection left idle in transaction holds): dead rows cannot be pruned.
+          const holder = new pg.Client({ connectionString: url });
+          await holder.connect();
+          try {
+            if (held) {
+              await holder.query("begin isolation level repeatable read");
+              await holder.query("select count(*) from opskit.job_queues");
+            }
+            const postmaster = await postmasterPid(admin);
+            const server0 = serverCpuMs(postmaster);
+            record(samples, `${key}/jobs_per_s`, await processing(system, n, () => undefined));
+            record(
+              samples,
+              `${key}/postgres_cpu_us_per_job`,
+              ((serverCpuMs(postmaster) - server0) * 1000) / n,
+            );
+          } finally {
+            await holder.end();
+          }
+        }
+      }
+      const t = summarize(samples);
+      figures.horizon = { n, jobs_per_s: t };
+      const m = (k: string) => t[k]?.median ?? NaN;
+      ratios.horizon_held_vs_none = round(
+        m("snapshot_held/jobs_per_s") / m("no_snapshot/jobs_per_s"),
+        2,
+      );
+      for (const key of ["no_snapshot", "snapshot_held"])
+        table.push({
+          part: "horizon",
+          case: key,
+          "quiet jobs/s": m(`${key}/jobs_per_s`),
+          "postgres µs/job": m(`${key}/postgres_cpu_us_per_job`),
         });
     }
 

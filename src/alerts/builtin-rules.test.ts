@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { Histogram, Registry } from "prom-client";
-import { withPool } from "../../test/jobs.js";
+import { waitUntil, withPool } from "../../test/jobs.js";
 import { withClient } from "../db/index.js";
 import { createHealth } from "../health/index.js";
 import { createLogger } from "../log/index.js";
@@ -27,6 +27,7 @@ const overrides = {
   MigrationsPending: { forMs: 0, windowMs: 0 },
   OutboxDeliveryLagging: { forMs: 0, threshold: 60 },
   OutboxSlotLagHigh: { forMs: 0, threshold: 0 },
+  LongTransaction: { forMs: 0, threshold: 1 },
 };
 
 test("each built-in rule fires when its condition holds and resolves when it is gone, on a real database", async () => {
@@ -128,6 +129,17 @@ test("each built-in rule fires when its condition holds and resolves when it is 
         );
         await c.query("commit");
       });
+      // A transaction holding a snapshot, older than the threshold (1 s).
+      const holder = await pool.connect();
+      await holder.query("begin isolation level repeatable read");
+      await holder.query("select 1 from opskit.jobs limit 1");
+      await waitUntil(async () => {
+        const { rows } = await pool.query<{ old: boolean }>(
+          "select now() - xact_start > interval '1.5 seconds' as old from pg_stat_activity where pid = $1",
+          [(await holder.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid],
+        );
+        return rows[0]?.old === true;
+      }, "the holder's transaction is older than the threshold");
       await evaluator.runNow();
       const firing = await open();
       for (const spec of BUILTIN_RULES) {
@@ -135,6 +147,8 @@ test("each built-in rule fires when its condition holds and resolves when it is 
       }
 
       // Undo every condition.
+      await holder.query("commit");
+      holder.release();
       for (let i = 0; i < 100; i++) http.observe({ http_response_status_code: "200" }, 0.1);
       await pool.query("delete from opskit.jobs");
       await pool.query("update opskit.dead_jobs set died_at = now() - interval '1 hour'");

@@ -8,6 +8,7 @@ export { describeConnectionTarget } from "./connection-target.js";
 export { checkDatabase, type CheckDatabaseOptions, type DatabaseInfo } from "./check-database.js";
 export { mapDbError, isDependencyFailure } from "./map-db-error.js";
 export { findDatabaseError, type FoundDatabaseError } from "./database-error.js";
+export { oldestTransaction, type OldestTransaction } from "./oldest-transaction.js";
 export {
   withTransaction,
   type IsolationLevel,
