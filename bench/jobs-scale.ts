@@ -33,7 +33,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -47,6 +46,7 @@ import { migrate, toolkitMigrationsDir } from "../src/migrate/index.js";
 import { startPgbouncer } from "../test/pgbouncer.js";
 import type { Benchmark } from "./harness.js";
 import { median, percentile, round, versions } from "./harness.js";
+import { cpuMs, parentPid, serverCpuMs } from "./proc-cpu.js";
 import {
   bullmqSystem,
   CONCURRENCY,
@@ -160,59 +160,10 @@ async function fillJobs(pool: Pool, count: number): Promise<void> {
   await pool.query("analyze opskit.jobs");
 }
 
-/** CPU time (user + system, ms) of these processes so far, from /proc (Linux); gone ones count 0. */
-function cpuMs(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // exited
-    }
-  }
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-}
-
 /** The pid of the server's postmaster (the parent of a backend of `db`). */
 async function postmasterPid(db: Pool | pg.Client): Promise<number> {
   const { rows } = await db.query<{ pid: number }>("select pg_backend_pid() as pid");
-  const backend = readFileSync(`/proc/${rows[0]!.pid}/stat`, "utf8");
-  return Number(backend.slice(backend.lastIndexOf(")") + 2).split(" ")[1]);
-}
-
-/**
- * CPU time (ms) of the whole server so far: the postmaster, every process it
- * runs now, and (cutime, cstime) every one that has exited, so backends that
- * come and go during a measurement are all counted.
- */
-function serverCpuMs(postmaster: number): number {
-  const fieldsOf = (pid: number | string) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  };
-  const reaped = () => {
-    const own = fieldsOf(postmaster);
-    return Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-  };
-  // A child reaped between reading the postmaster and scanning /proc would be
-  // in neither: read again until the postmaster's count did not move.
-  for (;;) {
-    const before = reaped();
-    let ticks = 0;
-    for (const entry of readdirSync("/proc")) {
-      if (!/^[0-9]+$/.test(entry)) continue;
-      try {
-        const f = fieldsOf(entry);
-        if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
-      } catch {
-        // exited
-      }
-    }
-    const after = reaped();
-    if (after === before) return ((after + ticks) * 1000) / 100;
-  }
+  return parentPid(rows[0]!.pid);
 }
 
 /**

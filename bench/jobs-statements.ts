@@ -10,7 +10,6 @@
  * /proc/<pid>/stat (ticks of 10 ms, summed over K batches), the wall time
  * from the client. Rounds interleave the three.
  */
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -21,6 +20,7 @@ import { COMPLETE_SQL, SETTLE_SQL } from "../src/jobs/sql/settle-jobs.js";
 import { migrate, toolkitMigrationsDir } from "../src/migrate/index.js";
 import type { Benchmark } from "./harness.js";
 import { median, round } from "./harness.js";
+import { cpuMs } from "./proc-cpu.js";
 
 const PG_PORT = 55_554;
 const BATCH = 200;
@@ -70,11 +70,7 @@ const jobsStatements: Benchmark = async ({ quick }) => {
     if (error) throw new Error(error.message);
     await client.connect();
     const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
-    const cpuMs = () => {
-      const stat = readFileSync(`/proc/${rows[0]!.pid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-    };
+    const backend = rows[0]!.pid;
     const samples = new Map<string, number[]>();
     const add = (key: string, value: number) =>
       samples.set(key, [...(samples.get(key) ?? []), value]);
@@ -91,7 +87,7 @@ const jobsStatements: Benchmark = async ({ quick }) => {
         await client.query("checkpoint");
         const spent = { claimMs: 0, claimCpu: 0, writeMs: 0, writeCpu: 0 };
         for (let k = 0; k < batches; k++) {
-          let cpu = cpuMs();
+          let cpu = cpuMs([backend]);
           let t = performance.now();
           const claimed = await client.query<{ id: string; attempts: number }>({
             name: "claim",
@@ -100,16 +96,16 @@ const jobsStatements: Benchmark = async ({ quick }) => {
             values: [BATCH],
           });
           spent.claimMs += performance.now() - t;
-          spent.claimCpu += cpuMs() - cpu;
+          spent.claimCpu += cpuMs([backend]) - cpu;
           const statement = write(
             claimed.rows.map((j) => j.id),
             claimed.rows.map((j) => j.attempts),
           );
-          cpu = cpuMs();
+          cpu = cpuMs([backend]);
           t = performance.now();
           await client.query({ name: `write_${name}`, ...statement });
           spent.writeMs += performance.now() - t;
-          spent.writeCpu += cpuMs() - cpu;
+          spent.writeCpu += cpuMs([backend]) - cpu;
         }
         const perJob = (ms: number) => (ms * 1000) / (BATCH * batches);
         add(`claim/cpu_us_per_job`, perJob(spent.claimCpu));
