@@ -5,22 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { seededRandom } from "../../test/seeded-random.js";
 import { createLogger } from "./create-logger.js";
 
 const SEED = Number(process.env.LOG_FUZZ_SEED ?? 20261122);
 const CASES = Number(process.env.LOG_FUZZ_CASES ?? 1500);
-
-// mulberry32: small, fast and good enough to pick shapes.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SECRET_KEY_WORDS = [
   ["authorization"],
@@ -72,7 +61,7 @@ const WORDS = [
 ];
 
 function makeCase(seed: number) {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   const chance = (p: number) => rand() < p;
